@@ -1,0 +1,172 @@
+"""Read and validate ``knowledge/*.yaml`` into a :class:`KnowledgeBase`.
+
+Every problem is reported as a :class:`KnowledgeError` whose message names the file and the entry,
+never as a stack trace: the people editing these files are on-call engineers, not Python developers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.knowledge.models import Entry
+
+# The built-in knowledge ships next to the package in a source checkout and inside it when
+# installed; look in both so `pip install .` and an editable install behave alike.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_CANDIDATES = (_PACKAGE_DIR.parent.parent / "knowledge", _PACKAGE_DIR / "data")
+ENV_EXTRA_DIRS = "EO_KNOWLEDGE_DIRS"
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+try:  # the C loader is ~10x faster; start-up time matters for the CLI
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+class KnowledgeError(Exception):
+    """One or more knowledge files are invalid. ``problems`` lists one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    sources: dict[str, Path]  # entry id -> file it came from (the last one, for overrides)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id().get(entry_id)
+
+    def _by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+    def by_code(self, code: int) -> list[Entry]:
+        return [e for e in self.entries if code in e.codes]
+
+
+def default_dir() -> Path:
+    for candidate in _CANDIDATES:
+        if candidate.is_dir():
+            return candidate
+    raise KnowledgeError([f"built-in knowledge directory not found (looked in {_CANDIDATES})"])
+
+
+def extra_dirs_from_env(environ: dict[str, str] | None = None) -> list[Path]:
+    """Directories named in EO_KNOWLEDGE_DIRS (os.pathsep separated, like PATH)."""
+    value = (environ if environ is not None else dict(os.environ)).get(ENV_EXTRA_DIRS, "")
+    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+
+
+def load(dirs: Iterable[Path] | None = None, *, with_env: bool = True) -> KnowledgeBase:
+    """Load the built-in knowledge, then each extra directory in order.
+
+    Entries in a later directory with an id seen before replace the earlier entry (a team's own
+    runbook overrides ours); a duplicate id inside one directory is an error.
+    """
+    directories = [default_dir()] if dirs is None else list(dirs)
+    if with_env:
+        directories += extra_dirs_from_env()
+    problems: list[str] = []
+    merged: dict[str, Entry] = {}
+    origin: dict[str, Path] = {}
+    for directory in directories:
+        seen_here: dict[str, Path] = {}
+        for path, raw in _read_dir(directory, problems):
+            for entry in _parse_entries(path, raw, problems):
+                if entry.id in seen_here:
+                    problems.append(
+                        f"{path}: entry '{entry.id}': duplicate id (also in {seen_here[entry.id]})"
+                    )
+                    continue
+                seen_here[entry.id] = path
+                merged[entry.id] = entry
+                origin[entry.id] = path
+    for entry in merged.values():
+        for rel in entry.related:
+            if rel not in merged:
+                problems.append(
+                    f"{origin[entry.id]}: entry '{entry.id}': related id '{rel}' does not exist"
+                )
+    if problems:
+        raise KnowledgeError(problems)
+    if not merged:
+        raise KnowledgeError([f"no knowledge entries found in {', '.join(map(str, directories))}"])
+    return KnowledgeBase(entries=tuple(merged.values()), sources=origin)
+
+
+def _read_dir(directory: Path, problems: list[str]) -> list[tuple[Path, Any]]:
+    if not directory.is_dir():
+        problems.append(f"{directory}: not a directory")
+        return []
+    out: list[tuple[Path, Any]] = []
+    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                problems.append(f"{path}: larger than {MAX_FILE_BYTES // 1024} KiB")
+                continue
+            text = path.read_text(encoding="utf-8")
+            out.append((path, yaml.load(text, Loader=_Loader)))  # a safe loader
+        except UnicodeDecodeError:
+            problems.append(f"{path}: not UTF-8 text")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            problems.append(f"{path}:{where}: invalid YAML: {what}")
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+    return out
+
+
+def _parse_entries(path: Path, raw: Any, problems: list[str]) -> list[Entry]:
+    if not isinstance(raw, dict) or set(raw) != {"entries"}:
+        problems.append(f"{path}: the file must hold one top-level key, 'entries', with a list")
+        return []
+    items = raw["entries"]
+    if not isinstance(items, list):
+        problems.append(f"{path}: 'entries' must be a list")
+        return []
+    entries: list[Entry] = []
+    for index, item in enumerate(items, start=1):
+        label = _label(item, index)
+        if not isinstance(item, dict):
+            problems.append(f"{path}: {label}: must be a mapping of fields")
+            continue
+        try:
+            entries.append(Entry.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(f"{path}: {label}: {line}" for line in _explain(exc))
+    return entries
+
+
+def _label(item: Any, index: int) -> str:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return f"entry '{item['id']}'"
+    return f"entry #{index} (no id)"
+
+
+def _explain(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            lines.append(f"unknown key '{field}'")
+        elif kind == "missing":
+            lines.append(f"missing field '{field}'")
+        elif kind == "enum":
+            expected = err.get("ctx", {}).get("expected", "")
+            lines.append(f"'{field}': {err['input']!r} is not one of {expected}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"'{field}': {msg}")
+    return lines

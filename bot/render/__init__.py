@@ -1,0 +1,1 @@
+"""Renderers: typed results in, text / JSON / Block Kit out. No I/O here."""
