@@ -30,7 +30,7 @@ from bot.markup import to_plain
 
 MAX_QUERY_CHARS = 500  # enough for any real question; keeps the cost of one ask bounded
 MAX_QUERY_WORDS = 40
-CONFIDENT = 55.0  # scores are 0-100; below this an entry is only a suggestion
+CONFIDENT = 50.0  # scores are 0-100; below this an entry is only a suggestion
 SUGGEST = 25.0
 ALSO_SHOWN = 35.0  # runners-up shown after a confident answer
 
@@ -206,11 +206,13 @@ class Matcher:
         for code in codes:
             for i in self._codes[code]:
                 offer(i, 80 + 12 * words.get(i, 0.0) + bonus(i), Reason.CODE)
+        if codes or names:
+            family = None  # "5xx ratio high: 521" asks about 521; the family is context
         if family is not None:
-            prefix, width = family
+            prefix = family
             for i, entry in enumerate(self.kb.entries):
                 if any(str(c).startswith(prefix) for c in entry.codes):
-                    offer(i, 60 + 10 * words.get(i, 0.0) + bonus(i) - width * 0, Reason.FAMILY)
+                    offer(i, 60 + 10 * words.get(i, 0.0) + bonus(i), Reason.FAMILY)
         evidence = bool(names or codes or family)
         for i, conf in words.items():
             # Words alone can name the entry outright; next to a code or name they only order.
@@ -228,7 +230,7 @@ class Matcher:
                 query=text,
                 matches=tuple(ordered[: max(limit, len(fam))]),
                 codes=tuple(codes),
-                family=family[0].ljust(3, "x"),
+                family=family.ljust(3, "x"),
                 notes=tuple(notes),
             )
         confident = [m for _, m in ranked if m.score >= CONFIDENT]
@@ -311,6 +313,7 @@ class Matcher:
                     if ehits.get(tok, 0.0) < sim:
                         ehits[tok] = sim
         best: dict[int, float] = {}
+        best_cover: dict[int, float] = {}
         for p, hits in phrase_hits.items():
             phrase = index.phrases[p]
             mass = sum(index.idf[t] * s for t, s in hits.items())
@@ -319,9 +322,15 @@ class Matcher:
             score = phrase.weight * coverage * _specific(mass) * (0.6 + 0.4 * query_cover)
             if score > best.get(phrase.entry, 0.0):
                 best[phrase.entry] = score
+            if coverage > best_cover.get(phrase.entry, 0.0):
+                best_cover[phrase.entry] = coverage
         for e, hits in entry_hits.items():
+            # The question's words found anywhere in the entry: lets a question that mixes two
+            # aliases match, but only as far as some alias is really present (words scattered
+            # over a long entry prove little).
             mass = sum(index.idf[t] * s for t, s in hits.items())
-            bag = 0.7 * min(1.0, mass / query_mass) * _specific(mass) if query_mass else 0.0
+            concentration = math.sqrt(best_cover.get(e, 0.0))
+            bag = 0.7 * min(1.0, mass / query_mass) * _specific(mass) * concentration
             if bag > best.get(e, 0.0):
                 best[e] = bag
         return best
@@ -353,14 +362,13 @@ def _specific(mass: float) -> float:
     return min(1.0, mass / 2.6)
 
 
-def _find_family(text: str) -> tuple[str, int] | None:
+def _find_family(text: str) -> str | None:
+    """The code prefix of a range such as 5xx ("5") or 52x ("52")."""
     m = _FAMILY.search(text)
     if m is None:
         return None
     first, second = m.group(1), m.group(2).lower()
-    if second == "x":
-        return first, 2
-    return first + second, 1
+    return first if second == "x" else first + second
 
 
 def _product_hints(text: str) -> dict[Product, float]:

@@ -27,6 +27,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bthrottl\w*", " ratelimit "),
         (r"\bhand[\s-]+shake", " handshake"),
+        (r"\bback[\s-]*to[\s-]*origin\b", " origin pull "),  # the usual rendering of 回源
         (
             r"\bcan'?t\b|\bcannot\b|\bwon'?t\b|\bdoesn'?t\b|\bisn'?t\b|\bdon'?t\b|\baren'?t\b",
             " not ",
@@ -54,8 +55,10 @@ _SYNONYMS = {
     "big": "larg",
     "huge": "larg",
     "oversiz": "larg",
-    "hung": "hang",
-    "stall": "hang",
+    "hung": "timeout",
+    "hang": "timeout",
+    "stall": "timeout",
+    "laps": "expir",
     "expiri": "expir",
     "expiratio": "expir",
     "dead": "down",

@@ -9,12 +9,18 @@ import yaml
 
 from bot.knowledge import Matcher
 
-QUESTIONS = yaml.safe_load((Path(__file__).parent / "questions.yaml").read_text())
+# questions.yaml was written alongside the matcher; questions_heldout.yaml was written blind (from
+# the EdgeOne facts only, without seeing the aliases or the matcher), then run as a held-out set.
+_BY_TEXT = {
+    item["q"]: item  # bare codes appear in both sets; count each question once
+    for name in ("questions.yaml", "questions_heldout.yaml")
+    for item in yaml.safe_load((Path(__file__).parent / name).read_text())
+}
+QUESTIONS = list(_BY_TEXT.values())
 
 
 def test_question_set_is_big_and_varied() -> None:
-    assert len(QUESTIONS) >= 80
-    assert len({q["q"] for q in QUESTIONS}) == len(QUESTIONS), "duplicate questions"
+    assert len(QUESTIONS) >= 200
     assert len({q["expect"] for q in QUESTIONS}) >= 40, "questions should cover most entries"
 
 
