@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+from bot.diagnosis import Diagnosis, iso_utc
 from bot.knowledge.matcher import Answer, Match
+from bot.probe.models import SCHEMA_VERSION, ProbeReport, ProbeResult, TLSResult
 
 
 def match_dict(match: Match) -> dict[str, Any]:
@@ -36,3 +39,97 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
     if answer.problem:
         out["problem"] = answer.problem
     return out
+
+
+def probe_dict(report: ProbeReport, diagnosis: Diagnosis) -> dict[str, Any]:
+    """`eo-bot probe --json`: the edge probe at the top level, the origin nested, the diagnosis.
+
+    ``schema_version`` changes only when a key is removed or changes meaning; new keys may appear.
+    """
+    return {
+        "schema_version": SCHEMA_VERSION,
+        **_result_dict(report.edge),
+        "origin": _result_dict(report.origin) if report.origin is not None else None,
+        "diagnosis": _diagnosis_dict(diagnosis),
+    }
+
+
+def _result_dict(result: ProbeResult) -> dict[str, Any]:
+    dns, connect, http = result.dns, result.connect, result.http
+    return {
+        "url": result.url,
+        "host": result.host,
+        "target": result.target,
+        "scheme": result.scheme,
+        "port": result.port,
+        "started_at": iso_utc(result.started_at),
+        "failed_phase": result.failed_phase,
+        "deadline_hit": result.deadline_hit,
+        "dns": {
+            "status": dns.status,
+            "addresses": list(dns.addresses),
+            "cname_chain": list(dns.cname_chain),
+            "on_edgeone": dns.on_edgeone,
+            "edgeone_suffix": dns.edgeone_suffix,
+            "ms": dns.ms,
+            "error": dns.error,
+        },
+        "connect": {
+            "status": connect.status,
+            "ip": connect.ip,
+            "port": connect.port,
+            "ms": connect.ms,
+            "error": connect.error,
+        },
+        "tls": _tls_dict(result.tls),
+        "http": {
+            "status": http.status,
+            "method": http.method,
+            "status_code": http.status_code,
+            "http_version": http.http_version,
+            "ttfb_ms": http.ttfb_ms,
+            "transfer_ms": http.transfer_ms,
+            "headers": dict(http.headers),
+            "eo_log_uuid": http.eo_log_uuid,
+            "error_name": http.error_name,
+            "body_bytes": http.body_bytes,
+            "error": http.error,
+        },
+        "timings": asdict(result.timings),
+    }
+
+
+def _tls_dict(tls: TLSResult) -> dict[str, Any]:
+    cert = tls.cert
+    return {
+        "status": tls.status,
+        "version": tls.version,
+        "cipher": tls.cipher,
+        "alpn": tls.alpn,
+        "cert": None
+        if cert is None
+        else {
+            "subject": cert.subject,
+            "sans": list(cert.sans),
+            "issuer": cert.issuer,
+            "not_before": iso_utc(cert.not_before),
+            "not_after": iso_utc(cert.not_after),
+            "days_left": cert.days_left,
+        },
+        "error": tls.error,
+        "verify_error": tls.verify_error,
+        "ms": tls.ms,
+    }
+
+
+def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
+    return {
+        "code": diagnosis.code,
+        "product": diagnosis.product.value if diagnosis.product else None,
+        "kb_id": diagnosis.kb_id,
+        "fault": diagnosis.fault,
+        "summary": diagnosis.summary,
+        "evidence": list(diagnosis.evidence),
+        "next_steps": list(diagnosis.next_steps),
+        "support": asdict(diagnosis.support),
+    }
