@@ -37,6 +37,51 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--limit", type=int, default=5, help="most matches to list (default 5)")
 
+    probe = sub.add_parser("probe", help="probe a failing URL and diagnose it")
+    probe.add_argument("url", help="http(s) URL, or a bare host (https is assumed)")
+    probe.add_argument(
+        "--origin",
+        metavar="HOST_OR_IP[:PORT]",
+        help="also probe the origin directly with the public Host and SNI",
+    )
+    probe.add_argument("--json", action="store_true", help="machine-readable output")
+    probe.add_argument("--method", default="GET", help="HTTP method (default GET)")
+    probe.add_argument(
+        "--code",
+        type=int,
+        metavar="STATUS",
+        help="the status you saw, e.g. 522: compared with what the probe finds",
+    )
+    probe.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="DNS server to ask (repeatable; default: EO_PROBE_NAMESERVERS or the system's)",
+    )
+    probe.add_argument(
+        "--allow-port",
+        action="append",
+        default=[],
+        metavar="PORT[-PORT]",
+        help="allow more ports than 80, 443, 8080, 8443 (repeatable)",
+    )
+    probe.add_argument(
+        "--allow-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="allow an internal network, e.g. 10.0.0.0/8 (repeatable)",
+    )
+    probe.add_argument(
+        "--deadline", type=float, metavar="SECONDS", help="hard cap on the whole probe (default 20)"
+    )
+    probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
+
+    sub.add_parser(
+        "serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)"
+    )
+
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", parser_class=_Parser, required=True)
     check = kb_sub.add_parser("check", help="validate knowledge files")
@@ -52,6 +97,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             return _ask(args, stdout)
         if args.command == "kb":
             return _kb_check(args.dirs, stdout)
+        if args.command == "probe":
+            from bot.probe_cli import run_probe_command  # the probe stack loads only when used
+
+            return run_probe_command(args, stdout, style=_style(stdout))
+        if args.command == "serve" or (args.command is None and _slack_configured()):
+            from bot.slack.server import serve_main  # slack_bolt loads only for the bot
+
+            return serve_main(os.environ)
         return _demo(stdout)
     except KnowledgeError as exc:
         print("eo-bot: the knowledge base is invalid:", file=sys.stderr)
@@ -60,6 +113,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _slack_configured() -> bool:
+    return bool(os.environ.get("SLACK_BOT_TOKEN"))
 
 
 def _style(stream: TextIO) -> Style:

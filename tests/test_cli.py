@@ -118,3 +118,81 @@ def test_bad_env_knowledge_dir_is_reported() -> None:
     result = run("ask", "524", env={"EO_KNOWLEDGE_DIRS": "/nonexistent/kb"})
     assert result.returncode == 2
     assert "/nonexistent/kb" in result.stderr
+
+
+def test_probe_refused_target_exits_2_and_sends_nothing() -> None:
+    from tests.servers import CanaryServer
+
+    with CanaryServer() as canary:
+        result = run("probe", f"http://127.0.0.1:{canary.port}/", "--allow-port", str(canary.port))
+        assert result.returncode == 2
+        assert "loopback" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert canary.hits == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["probe"],
+        ["probe", "http://x.example", "--deadline", "0"],
+        ["probe", "http://x.example", "--nameserver", "not-an-ip"],
+        ["probe", "http://x.example", "--allow-network", "10.0.0.0/99"],
+    ],
+)
+def test_probe_bad_usage_exits_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_probe_json_against_a_closed_port_diagnoses_521() -> None:
+    from tests.servers import closed_port
+
+    port = closed_port()
+    result = run(
+        "probe",
+        f"http://127.0.0.1:{port}/",
+        "--json",
+        "--allow-network",
+        "127.0.0.0/8",
+        "--allow-port",
+        str(port),
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == 1
+    assert data["connect"]["status"] == "refused"
+    assert data["origin"] is None
+    assert data["diagnosis"]["code"] == 521
+    assert data["diagnosis"]["fault"] == "origin"
+    assert data["diagnosis"]["kb_id"] == "sa-521"
+    for key in ("dns", "tls", "http"):
+        assert "status" in data[key]
+
+
+def test_probe_text_report_against_a_fake_edge() -> None:
+    from tests.servers import DNSServer, FakeEdge, OriginSpec, SilentServer
+
+    with (
+        SilentServer() as origin,
+        FakeEdge({"shop.test": OriginSpec("127.0.0.1", origin.port)}, origin_timeout=0.3) as edge,
+        DNSServer({"shop.test": "127.0.0.1"}) as ns,
+    ):
+        result = run(
+            "probe",
+            f"http://shop.test:{edge.port}/cart",
+            "--origin",
+            f"127.0.0.1:{origin.port}",
+            "--nameserver",
+            f"{ns.host}:{ns.port}",
+            "--allow-network",
+            "127.0.0.0/8",
+            "--allow-port",
+            "1-65535",
+            env={"EO_PROBE_READ_TIMEOUT": "1"},
+        )
+    assert result.returncode == 0, result.stderr
+    assert "524" in result.stdout
+    assert "EO-LOG-UUID" in result.stdout
+    assert "Fault: origin" in result.stdout

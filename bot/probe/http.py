@@ -119,7 +119,8 @@ async def run_hop(
     ca_file: str | None = None,
     error_names: frozenset[str] = frozenset(),
 ) -> HopResult:
-    ctx = verifying_context(ca_file)
+    # Plain http needs no context; building one loads the CA bundle (tens of ms).
+    ctx: ssl.SSLContext | bool = verifying_context(ca_file) if req.scheme == "https" else False
     # A fresh client per probe: pooling would skip the connect phase. Environment proxies are
     # ignored (trust_env=False): the request must go to the address that was checked.
     transport = httpx.AsyncHTTPTransport(verify=ctx, retries=0, http1=True, http2=False)

@@ -269,8 +269,8 @@ async def _probe_one(
         http=hop.http,
         timings=Timings(
             dns_ms=dns_result.ms,
-            connect_ms=recorder.span("connect_tcp"),
-            tls_ms=recorder.span("start_tls"),
+            connect_ms=hop.connect.ms,  # also set when the connect failed
+            tls_ms=hop.tls.ms,
             server_ms=hop.http.ttfb_ms if hop.http.status == "ok" else None,
             transfer_ms=hop.http.transfer_ms,
             total_ms=_elapsed(started),
