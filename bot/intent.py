@@ -1,0 +1,159 @@
+"""What is being asked: text as typed in Slack (or a terminal) → one intent.
+
+``parse`` reads plain words after Slack markup is removed (``bot.markup``) and decides between:
+
+- ``Help``: ``help``, ``?``, ``usage``;
+- ``Empty``: nothing to go on;
+- ``Probe``: ``probe <url> [origin=host[:port]]``, or any text holding an http(s) URL (a status
+  code next to the URL is kept as the code the user saw);
+- ``Invalid``: ``probe`` without a URL, a malformed ``origin=``: carries a user-facing message;
+- ``Ask``: everything else, a question for the knowledge base.
+
+This module knows nothing about Slack's API; it only understands the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.markup import to_plain
+
+_HELP_WORDS = frozenset({"help", "?", "usage", "-h", "--help", "h"})
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}>'\"…"
+_ORIGIN = re.compile(r"(?<![\w-])origin\s*[=:]\s*(\S*)", re.IGNORECASE)
+_ORIGIN_VALUE = re.compile(
+    r"(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:]+)(?::\d{1,5})?", re.IGNORECASE
+)
+_CODE = re.compile(
+    r"(?<![\w.:/%-])([1-5]\d\d)(?:s|'s)?(?![\w.:/%-]|\s?(?:ms|s|sec|secs|seconds?|kb|mb|gb|%)\b)",
+    re.IGNORECASE,
+)
+# A bare host given to `probe` (no scheme): example.com, example.com/cart, 203.0.113.9:8080.
+_BARE_HOST = re.compile(r"^(?:[\w-]+\.)+[\w-]+(?::\d{1,5})?(?:/\S*)?$|^\[[0-9a-f:]+\](?::\d+)?")
+
+_NOT_A_CODE_AFTER = frozenset({"port", "in", "after", "took", "last", "every", "x", "top"})
+
+USAGE = "probe <url> [origin=<host|ip>[:port]]"
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    text: str  # the question, markup removed
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    url: str
+    origin: str | None = None  # host[:port] to probe directly as the origin
+    code: int | None = None  # a status code the user mentioned next to the URL
+    text: str = ""  # the whole message, markup removed
+    explicit: bool = False  # asked with the `probe` keyword
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Empty:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    problem: str  # a user-facing message saying what was wrong and how to ask
+
+
+Intent = Ask | Probe | Help | Empty | Invalid
+
+
+def parse(raw: str) -> Intent:
+    """Read one message (Slack markup allowed) into an intent."""
+    plain = to_plain(raw)
+    text = plain.text.strip()
+    words = text.split()
+    if not words or not text.strip(" .,;:!?-'\"()[]{}"):
+        return Empty()
+    first = words[0].lower().rstrip(":,")
+    if len(words) == 1 and first in _HELP_WORDS:
+        return Help()
+    if first == "help" and len(words) <= 3:
+        return Help()
+    if first == "probe":
+        return _explicit_probe(text[len(words[0]) :].strip(), text, plain.links)
+    url = _first_url(text)
+    if url is not None:
+        return _implicit_probe(url, text)
+    return Ask(text=text)
+
+
+def _explicit_probe(rest: str, text: str, links: tuple[str, ...]) -> Probe | Invalid:
+    origin, rest, problem = _take_origin(rest)
+    if problem:
+        return Invalid(problem)
+    url = _first_url(rest)
+    if url is None:
+        candidate = rest.split()[0].rstrip(_TRAILING) if rest.split() else ""
+        if candidate and _BARE_HOST.match(candidate):
+            url = candidate
+    if url is None:
+        what = "a URL" if not rest else f"a URL in “{_short(rest)}”"
+        return Invalid(
+            f"I need {what} to probe. Usage: `{USAGE}`, e.g. `probe https://example.com/`"
+        )
+    code = _code_outside(rest, url)
+    return Probe(url=url, origin=origin, code=code, text=text, explicit=True)
+
+
+def _implicit_probe(url: str, text: str) -> Probe | Invalid:
+    origin, rest, problem = _take_origin(text)
+    if problem:
+        return Invalid(problem)
+    return Probe(url=url, origin=origin, code=_code_outside(rest, url), text=text)
+
+
+def _take_origin(text: str) -> tuple[str | None, str, str | None]:
+    """(origin, text without the origin option, problem)."""
+    match = _ORIGIN.search(text)
+    if match is None:
+        return None, text, None
+    value = match.group(1).rstrip(_TRAILING.replace("]", ""))
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+    if value.lower().startswith(("http://", "https://")):
+        value = value.split("://", 1)[1].split("/", 1)[0]
+    if not value or not _ORIGIN_VALUE.fullmatch(value):
+        shown = f" (got “{_short(value)}”)" if value else ""
+        return (
+            None,
+            rest,
+            f"`origin=` takes a host or IP with an optional port, e.g. `origin=203.0.113.9:8080`"
+            f"{shown}.",
+        )
+    return value, rest, None
+
+
+def _first_url(text: str) -> str | None:
+    match = _URL.search(text)
+    if match is None:
+        return None
+    url = match.group(0).rstrip(_TRAILING)
+    # Keep a closing bracket that belongs to the URL (IPv6 literal or balanced parentheses).
+    return url or None
+
+
+def _code_outside(text: str, url: str) -> int | None:
+    """A status code the user typed next to the URL (not part of it)."""
+    without = _URL.sub(" ", text.replace(url, " "))
+    for match in _CODE.finditer(without):
+        before = without[: match.start()].split()
+        if before and before[-1].lower() in _NOT_A_CODE_AFTER:
+            continue
+        return int(match.group(1))
+    return None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,464 @@
+"""Block Kit rendering: typed results → (blocks, plain-text fallback).
+
+Pure functions over the core's results (``Answer``, ``ProbeReport`` + ``Diagnosis``); built with
+``slack_sdk.models.blocks`` and always kept inside Slack's limits: at most 50 blocks, 3,000
+characters per section, 150 per header, about 12,000 characters of blocks in all. Anything longer
+is cut with a visible "… (cut)" marker rather than refused by Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.diagnosis import Diagnosis
+from bot.knowledge.matcher import Answer, Match
+from bot.knowledge.models import Entry, Responder
+from bot.probe.models import ProbeReport, ProbeResult
+from bot.render.text import render_answer
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_BUTTON_VALUE = 2000
+MAX_TOTAL_CHARS = 12000  # Slack refuses much larger block payloads (msg_blocks_too_long)
+MAX_FALLBACK = 3000
+CUT = "… (cut)"
+
+# action_id values the Slack layer listens for.
+SHARE = "eo_share"
+PICK = "eo_pick"  # followed by ":<index>" (action ids must be unique within a message)
+PROBE_AGAIN = "eo_probe_again"
+
+_SIDE = {
+    "origin": "the origin",
+    "edge": "EdgeOne",
+    "network": "the network path",
+    "dns": "DNS",
+    "client": "the client",
+    "code": "your code",
+    "none": "nothing: it looks healthy",
+}
+_RESPONDER = {
+    Responder.EDGE: "the EdgeOne node (or platform) answers with this itself",
+    Responder.ORIGIN: "the origin sends this; EdgeOne passes it through",
+    Responder.EITHER: "either EdgeOne or the origin; test the origin directly to tell",
+    Responder.NONE: "nobody: it only appears in logs and analytics",
+}
+_PHASES = ("dns", "connect", "tls", "http", "origin")
+_PHASE_NAMES = {
+    "dns": "DNS",
+    "connect": "connect",
+    "tls": "TLS",
+    "http": "HTTP",
+    "origin": "origin",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A rendered message: Block Kit blocks (within limits) and the plain-text fallback."""
+
+    blocks: tuple[Block, ...]
+    text: str
+
+    def block_dicts(self) -> list[dict[str, Any]]:
+        return [b.to_dict() for b in self.blocks]
+
+
+# -- knowledge answers ---------------------------------------------------------------------------
+
+
+def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Message:
+    """The answer to a question; ``share`` adds a button that posts it in the channel."""
+    fallback = render_answer(answer, full=full)
+    if answer.problem:
+        return notice(answer.problem)
+    blocks: list[Block] = []
+    if answer.notes:
+        blocks.append(_context(*(f"_{_esc(n)}_" for n in answer.notes)))
+    if answer.family and answer.matches:
+        blocks.append(_header(f"EdgeOne codes in the {answer.family} family"))
+        blocks.append(_section("\n".join(f"• {_one_line(m)}" for m in answer.matches)))
+        blocks.append(
+            _context(f"Ask about one code for the details, e.g. `{answer.matches[0].entry.code}`.")
+        )
+    elif not answer.matches:
+        blocks.append(_section(f"No confident match for “{_esc(_short(answer.query, 200))}”."))
+        if answer.suggestions:
+            blocks.append(_section("*Did you mean…*"))
+            blocks.append(
+                ActionsBlock(
+                    elements=[
+                        ButtonElement(
+                            text=_plain(_short(_button_label(m), 75)),
+                            action_id=f"{PICK}:{i}",
+                            value=m.entry.id,
+                        )
+                        for i, m in enumerate(answer.suggestions[:5])
+                    ]
+                )
+            )
+            blocks.append(_section("\n".join(f"• {_one_line(m)}" for m in answer.suggestions[:5])))
+        else:
+            blocks.append(
+                _section(
+                    "Try a status code (`524`), an error name "
+                    "(`NODE_FUNCTION_INVOCATION_TIMEOUT`) or a short description "
+                    "(`origin took too long`)."
+                )
+            )
+        share = False
+    else:
+        for i, match in enumerate(answer.matches[:full]):
+            if i:
+                blocks.append(DividerBlock())
+            blocks += entry_blocks(match.entry)
+        rest = answer.matches[full:]
+        if rest:
+            blocks.append(
+                _section(
+                    "*Other possible matches*\n" + "\n".join(f"• {_one_line(m)}" for m in rest)
+                )
+            )
+    if share:
+        blocks.append(share_actions(f"q:{answer.query}"))
+    return _message(blocks, fallback)
+
+
+def entry_message(entry: Entry, *, share: bool = False) -> Message:
+    """One knowledge entry in full (after a did-you-mean pick)."""
+    blocks = entry_blocks(entry)
+    if share:
+        blocks.append(share_actions(f"id:{entry.id}"))
+    return _message(blocks, _entry_fallback(entry))
+
+
+def share_actions(value: str) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=_plain("Share in channel"),
+                action_id=SHARE,
+                value=value[:MAX_BUTTON_VALUE],
+            )
+        ]
+    )
+
+
+def entry_blocks(entry: Entry, *, compact: bool = False) -> list[Block]:
+    codes = " / ".join(str(c) for c in entry.codes)
+    tags = " · ".join(x for x in (entry.product.value, codes, ", ".join(entry.names)) if x)
+    blocks: list[Block] = [
+        _header(entry.title),
+        _context(_esc(tags)),
+        _section(f"{_esc(entry.summary)}\n_Who answers: {_RESPONDER[entry.answered_by]}._"),
+    ]
+    if compact:
+        blocks.append(_section(_bullets("*Fix*", entry.fixes)))
+        blocks.append(_context(f"Knowledge entry `{entry.id}`; ask `/eo {entry.code}` for more."))
+        return blocks
+    causes = [
+        f"({_SIDE.get(g.side.value, g.side.value)}) {item}"
+        for g in entry.causes
+        for item in g.items
+    ]
+    blocks.append(_section(_bullets("*Likely causes*", causes)))
+    checks: list[str] = []
+    for check in entry.checks:
+        line = f"• {_esc(check.what)}"
+        if check.command:
+            line += f"\n```{_esc(check.command)}```"
+        checks.append(line)
+    blocks.append(_section("*Check*\n" + "\n".join(checks)))
+    blocks.append(_section(_bullets("*Fix*", entry.fixes)))
+    blocks.append(_section(_bullets("*For support, collect*", entry.support)))
+    sources = " ".join(
+        f"<{u}|{_esc(_short(u.removeprefix('https://'), 60))}>" for u in entry.source
+    )
+    blocks.append(_context(f"Source: {sources}"))
+    return blocks
+
+
+# -- help and notices ----------------------------------------------------------------------------
+
+HELP_TEXT = (
+    "*Ask about a code, an error name or a symptom*\n"
+    "`/eo 524`  ·  `/eo NODE_FUNCTION_INVOCATION_TIMEOUT`  ·  `/eo origin took too long`\n\n"
+    "*Probe a failing URL* (DNS, TCP, TLS, HTTP; the diagnosis goes in a thread)\n"
+    "`/eo probe https://shop.example.com/cart`\n"
+    "`/eo probe https://shop.example.com/ origin=203.0.113.9:8080`"
+    "  (also hit the origin directly)\n\n"
+    "*In a channel or thread*, mention me: `@eo https://shop.example.com/cart gives 522` or "
+    "`@eo what does 524 mean?`; I answer in the thread. *In a DM*, just type the same."
+)
+
+
+def help_message() -> Message:
+    blocks: list[Block] = [_header("eo-bot: EdgeOne troubleshooting"), _section(HELP_TEXT)]
+    return _message(blocks, _unmark(HELP_TEXT))
+
+
+def notice(text: str, *, emoji: str = "") -> Message:
+    """A one-section message (refusals, rate limits, errors). ``text`` is Slack mrkdwn."""
+    shown = f"{emoji} {text}".strip()
+    return _message([_section(shown)], _unmark(shown))
+
+
+# -- probes --------------------------------------------------------------------------------------
+
+
+def probe_again_value(url: str, origin: str | None, code: int | None) -> str:
+    return json.dumps({"url": url, "origin": origin, "code": code}, separators=(",", ":"))[
+        :MAX_BUTTON_VALUE
+    ]
+
+
+def progress_message(url: str, done: Sequence[str], *, user: str | None = None) -> Message:
+    """The message shown while a probe runs; ``done`` lists the phases completed so far."""
+    marks = []
+    for phase in _PHASES[:4]:
+        marks.append(f"{'✅' if phase in done else '⏳'} {_PHASE_NAMES[phase]}")
+    who = f" for <@{user}>" if user else ""
+    head = f"🔎 Probing {_esc(url)}{who}…"
+    return _message([_section(head), _context("  ".join(marks))], f"Probing {url}…")
+
+
+def probe_summary_message(url: str, diagnosis: Diagnosis, *, user: str | None = None) -> Message:
+    """The one-line channel message of a `/eo probe`; the diagnosis goes in its thread."""
+    who = f" (asked by <@{user}>)" if user else ""
+    line = f"🔎 Probe of {_esc(url)}{who}: {_verdict(diagnosis)}. Diagnosis in the thread."
+    return _message([_section(line)], _unmark(line))
+
+
+def diagnosis_message(
+    report: ProbeReport,
+    diagnosis: Diagnosis,
+    *,
+    entry: Entry | None = None,
+    again: str | None = None,
+) -> Message:
+    """The full diagnosis: verdict, phase timings, TLS, EdgeOne headers, next steps, support."""
+    edge = report.edge
+    blocks: list[Block] = [
+        _header(f"Probe of {edge.host}"),
+        _section(f"*{_esc(_verdict(diagnosis))}*\n{_esc(diagnosis.summary)}"),
+        _section("*Public URL* " + _esc(edge.url) + "\n" + _phases_text(edge)),
+    ]
+    extra = _details(edge)
+    if extra:
+        blocks.append(_section(extra))
+    if report.origin is not None:
+        origin = report.origin
+        blocks.append(
+            _section(
+                f"*Origin* ({_esc(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}"
+            )
+        )
+    if diagnosis.evidence:
+        blocks.append(_section(_bullets("*Evidence*", diagnosis.evidence)))
+    if diagnosis.next_steps:
+        blocks.append(_section(_bullets("*Next steps*", diagnosis.next_steps)))
+    blocks.append(_section("*For support*\n```" + _esc(_support_text(diagnosis)) + "```"))
+    if entry is not None:
+        blocks.append(DividerBlock())
+        blocks += entry_blocks(entry, compact=True)
+    if again:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text=_plain("Probe again"), action_id=PROBE_AGAIN, value=again)
+                ]
+            )
+        )
+    fallback = "\n".join(
+        [
+            f"Probe of {edge.url}: {_verdict(diagnosis)}",
+            diagnosis.summary,
+            *(f"- {s}" for s in diagnosis.next_steps),
+            _support_text(diagnosis),
+        ]
+    )
+    return _message(blocks, fallback)
+
+
+def _verdict(diagnosis: Diagnosis) -> str:
+    code = f"{diagnosis.code}" if diagnosis.code is not None else "no EdgeOne error code"
+    side = _SIDE.get(diagnosis.fault, diagnosis.fault)
+    if diagnosis.fault == "none":
+        return f"{code}: no fault found"
+    return f"{code}: fault at {side}"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} ms"
+
+
+def _phases_text(result: ProbeResult) -> str:
+    t = result.timings
+    line = (
+        f"DNS {_ms(t.dns_ms)} · connect {_ms(t.connect_ms)} · TLS {_ms(t.tls_ms)} · "
+        f"server {_ms(t.server_ms)} · transfer {_ms(t.transfer_ms)} · total {_ms(t.total_ms)}"
+    )
+    status = []
+    for name, phase_status, error in (
+        ("DNS", result.dns.status, result.dns.error),
+        ("connect", result.connect.status, result.connect.error),
+        ("TLS", result.tls.status, result.tls.error),
+        ("HTTP", result.http.status, result.http.error),
+    ):
+        if phase_status not in ("ok", "skipped"):
+            status.append(f"{name}: {phase_status}" + (f" ({error})" if error else ""))
+    if result.http.status_code is not None:
+        status.insert(0, f"HTTP {result.http.status_code}")
+    if result.deadline_hit:
+        status.append("deadline reached")
+    return f"`{line}`" + ("\n" + _esc("; ".join(status)) if status else "")
+
+
+def _details(result: ProbeResult) -> str:
+    lines: list[str] = []
+    if result.connect.ip:
+        lines.append(f"*Address* {result.connect.ip}:{result.connect.port or result.port}")
+    dns = result.dns
+    if dns.cname_chain:
+        chain = " → ".join(dns.cname_chain)
+        on = " (on EdgeOne)" if dns.on_edgeone else ""
+        lines.append(f"*CNAME* {_esc(chain)}{on}")
+    tls = result.tls
+    if tls.status != "skipped":
+        parts = [
+            p for p in (tls.version, tls.cipher, f"ALPN {tls.alpn}" if tls.alpn else None) if p
+        ]
+        if tls.cert is not None:
+            parts.append(
+                f"cert {tls.cert.subject}, issuer {tls.cert.issuer}, {tls.cert.days_left} days left"
+            )
+        if tls.verify_error:
+            parts.append(f"verify error: {tls.verify_error}")
+        lines.append("*TLS* " + _esc(", ".join(parts) if parts else tls.status))
+    if result.http.headers:
+        headers = ", ".join(f"{k}: {v}" for k, v in sorted(result.http.headers.items()))
+        lines.append("*Headers* " + _esc(_short(headers, 600)))
+    if result.http.error_name:
+        lines.append(f"*Error name* `{_esc(result.http.error_name)}`")
+    return "\n".join(lines)
+
+
+def _support_text(diagnosis: Diagnosis) -> str:
+    s = diagnosis.support
+    return "\n".join(
+        [
+            f"EO-LOG-UUID: {s.eo_log_uuid or '(none returned)'}",
+            f"Edge IP:     {s.edge_ip or '(unknown)'}",
+            f"Time (UTC):  {s.time_utc}",
+            f"URL:         {s.url}",
+            f"Status:      {s.status_code if s.status_code is not None else '(no response)'}",
+        ]
+    )
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+def _message(blocks: list[Block], fallback: str) -> Message:
+    return Message(blocks=tuple(fit(blocks)), text=cut(fallback, MAX_FALLBACK))
+
+
+def fit(blocks: Sequence[Block]) -> list[Block]:
+    """Keep at most MAX_BLOCKS blocks and MAX_TOTAL_CHARS of payload; say what was cut."""
+    out: list[Block] = []
+    total = 0
+    for i, block in enumerate(blocks):
+        size = len(json.dumps(block.to_dict(), ensure_ascii=False))
+        room_for_marker = 1 if i < len(blocks) - 1 else 0
+        if len(out) + 1 + room_for_marker > MAX_BLOCKS or total + size > MAX_TOTAL_CHARS - 200:
+            left = len(blocks) - i
+            out.append(_context(f"{CUT}: {left} more part{'s' if left != 1 else ''} not shown"))
+            return out
+        out.append(block)
+        total += size
+    return out
+
+
+def cut(text: str, limit: int) -> str:
+    """Cut text to ``limit`` characters with a visible marker, closing an open code block."""
+    if len(text) <= limit:
+        return text
+    marker = "\n" + CUT
+    kept = text[: limit - len(marker) - 3]
+    if kept.count("```") % 2:
+        kept += "```"
+    return kept + marker
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=cut(text or " ", MAX_SECTION)))
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=_plain(_short(text, MAX_HEADER)))
+
+
+def _context(*texts: str) -> ContextBlock:
+    return ContextBlock(
+        elements=[
+            MarkdownTextObject(text=cut(t, MAX_SECTION)) for t in texts[:MAX_CONTEXT_ELEMENTS]
+        ]
+    )
+
+
+def _plain(text: str) -> PlainTextObject:
+    return PlainTextObject(text=text, emoji=True)
+
+
+def _bullets(title: str, items: Iterable[str]) -> str:
+    return title + "\n" + "\n".join(f"• {_esc(i)}" for i in items)
+
+
+def _one_line(match: Match) -> str:
+    entry = match.entry
+    name = f" `{entry.name}`" if entry.name else ""
+    return f"*{entry.code}*{name} {_esc(entry.title)} _({entry.product.value})_"
+
+
+def _button_label(match: Match) -> str:
+    return f"{match.entry.code} {match.entry.title}"
+
+
+def _entry_fallback(entry: Entry) -> str:
+    return f"{entry.code} {entry.title}: {entry.summary}"
+
+
+def _esc(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unmark(text: str) -> str:
+    return (
+        text.replace("*", "")
+        .replace("`", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,65 @@
+"""Background work that outlives the 3-second acknowledgement.
+
+asyncio keeps only weak references to tasks and drops their exceptions silently; ``Tasks`` keeps
+each task referenced until it ends, logs any exception with its traceback, and calls the task's
+``on_error`` so the user hears about it (in the thread the work was for).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ErrorReporter = Callable[[BaseException], Awaitable[None]]
+
+
+class Tasks:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(
+        self,
+        work: Coroutine[Any, Any, None],
+        *,
+        name: str,
+        on_error: ErrorReporter | None = None,
+    ) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._run(work, name, on_error), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, limit: float | None = None) -> None:
+        """Wait for every running task (tests, shutdown); cancel what is left at the timeout."""
+        if not self._tasks:
+            return
+        pending = set(self._tasks)
+        _, still = await asyncio.wait(pending, timeout=limit)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still)
+
+    @staticmethod
+    async def _run(
+        work: Coroutine[Any, Any, None], name: str, on_error: ErrorReporter | None
+    ) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("background task %s failed", name)
+            if on_error is None:
+                return
+            try:
+                await on_error(exc)
+            except Exception:
+                log.exception("could not report the failure of %s", name)

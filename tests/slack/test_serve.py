@@ -1,0 +1,93 @@
+"""`serve_main` in HTTP mode in its own process, as `eo-bot serve` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import urllib.parse
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tests.slack.conftest import SECRET, TOKEN, fixture, sign
+from tests.slack.fake_slack import FakeSlack
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def served(fake: FakeSlack) -> AsyncIterator[str]:
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PORT": str(port),
+    }
+    code = (
+        "import os, sys; from bot.slack.server import serve_main; sys.exit(serve_main(os.environ))"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(f"{base}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                proc.kill()
+                _, err = await proc.communicate()
+                pytest.fail(f"eo-bot serve did not start: {err.decode()[-2000:]}")
+        yield base
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        try:
+            async with asyncio.timeout(2):
+                _, err = await proc.communicate()
+        except TimeoutError:
+            proc.kill()
+            _, err = await proc.communicate()
+        assert TOKEN not in err.decode()
+        assert SECRET not in err.decode()
+
+
+async def test_serve_answers_a_signed_command(served: str, fake: FakeSlack) -> None:
+    form = fixture("slash_command.json")
+    form.update(text="524", response_url=fake.response_url("cmd"))
+    body = urllib.parse.urlencode(form).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{served}/slack/events", data=body, headers=headers) as response:
+            assert response.status == 200
+        async with session.post(
+            f"{served}/slack/events", data=body, headers={"Content-Type": headers["Content-Type"]}
+        ) as response:
+            assert response.status == 401
+        async with session.get(f"{served}/healthz") as response:
+            assert (await response.json())["mode"] == "http"
+    (call,) = await fake.wait_calls("response_url")
+    assert "524" in call.text
