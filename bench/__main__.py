@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import ask
+from bench import ask, probe
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
+    "probe": probe.main,
 }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from bench import ask
+from bench import ask, probe
 from bench.__main__ import BENCHES
 
 
@@ -57,3 +59,75 @@ def test_measure_startup_tiny_and_report() -> None:
 
 def test_bench_registry() -> None:
     assert BENCHES["ask"] is ask.main
+    assert BENCHES["probe"] is probe.main
+
+
+# -- bench probe -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def probe_servers() -> Iterator[probe.Servers]:
+    with probe.ServerProcess(slow_delay_s=0.01, busy_delay_s=0.05) as servers:
+        yield servers
+
+
+def test_probe_summary_and_loopback_guard() -> None:
+    s = probe.Summary.of([float(x) for x in range(10, 0, -1)])
+    assert (s.n, s.median, s.p90, s.p99, s.max) == (10, 5.5, 9.0, 10.0, 10.0)
+    with pytest.raises(ValueError, match="no samples"):
+        probe.Summary.of([])
+    assert probe._check_loopback("https://127.0.0.1:8443/") == "https://127.0.0.1:8443/"
+    with pytest.raises(ValueError, match="loopback"):
+        probe._check_loopback("http://192.0.2.1/")
+
+
+def test_probe_servers_are_loopback(probe_servers: probe.Servers) -> None:
+    assert [t.name for t in probe_servers.targets] == ["http", "https", "slow"]
+    for url in (*(t.url for t in probe_servers.targets), probe_servers.busy_url):
+        assert url.startswith(("http://127.0.0.1:", "https://127.0.0.1:"))
+
+
+def test_measure_targets_tiny(probe_servers: probe.Servers) -> None:
+    curl = probe.find_curl()
+    figures = probe.measure_targets(probe_servers, rounds=2, warmup=1, curl=curl)
+    assert [f.target.name for f in figures] == ["http", "https", "slow"]
+    for f in figures:
+        assert f.rounds == 2
+        assert f.probe_failures == 0
+        for s in (f.wall, f.total):
+            assert s.n == 2
+            assert 0 < s.median <= s.p90 <= s.max
+        if curl is None:
+            assert f.curl is None
+            assert f.ratio_median is None
+            continue
+        assert f.curl is not None
+        assert f.curl_failures == 0
+        assert f.curl.n == 2
+        assert f.ratio_median is not None
+        assert f.ratio_median > 0
+        phases = [a.phase for a in f.agreement]
+        assert phases == (
+            ["connect", "tls", "ttfb"] if f.target.name == "https" else ["connect", "ttfb"]
+        )
+        assert all(a.median_abs_diff >= 0 for a in f.agreement)
+
+
+def test_measure_concurrency_tiny_and_report(probe_servers: probe.Servers) -> None:
+    c = probe.measure_concurrency(probe_servers, probes=5, repeats=2, idle_s=0.05)
+    assert (c.probes, c.delay_s, len(c.rounds)) == (5, 0.05, 2)
+    assert c.idle.n > 0
+    for r in c.rounds:
+        assert r.ok == 5
+        assert r.wall_s >= 0.05
+        assert r.lag.n > 0
+        assert 0 <= r.lag.p99 <= r.lag.max
+    assert c.median_round in c.rounds
+    figures = probe.measure_targets(probe_servers, rounds=1, warmup=0, curl=None)
+    assert all(f.curl is None for f in figures)
+    text = probe.format_report(ask.Machine.current(), figures, c, curl=None)
+    assert "curl: not found" in text
+    assert "ratio probe / curl" not in text
+    assert "lag max" in text
+    with_curl = probe.format_report(ask.Machine.current(), figures, c, curl="/usr/bin/curl")
+    assert "ratio probe / curl" in with_curl
