@@ -16,7 +16,6 @@ here asserts on speed: the target (p99 under 1 ms) is printed, not enforced.
 from __future__ import annotations
 
 import gc
-import math
 import os
 import platform
 import random
@@ -31,6 +30,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from bench._stats import nearest_rank
 from bot.knowledge import KnowledgeBase, Matcher, load
 from bot.knowledge.text import stem
 
@@ -64,10 +64,13 @@ class Percentiles:
             raise ValueError("no samples")
         ordered = sorted(samples)
 
-        def rank(q: float) -> int:
-            return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-        return cls(len(ordered), rank(0.50), rank(0.95), rank(0.99), ordered[-1])
+        return cls(
+            len(ordered),
+            nearest_rank(ordered, 0.50),
+            nearest_rank(ordered, 0.95),
+            nearest_rank(ordered, 0.99),
+            ordered[-1],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import ipaddress
 import json
-import math
 import os
 import shutil
 import statistics
@@ -42,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from bench._stats import nearest_rank
 from bench.ask import Machine
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, probe
@@ -198,10 +198,13 @@ class Summary:
             raise ValueError("no samples")
         ordered = sorted(samples)
 
-        def rank(q: float) -> float:
-            return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-        return cls(len(ordered), statistics.median(ordered), rank(0.90), rank(0.99), ordered[-1])
+        return cls(
+            len(ordered),
+            statistics.median(ordered),
+            nearest_rank(ordered, 0.90),
+            nearest_rank(ordered, 0.99),
+            ordered[-1],
+        )
 
 
 @dataclass(frozen=True, slots=True)
