@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import ask, probe
+from bench import ask, probe, slack
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
     "probe": probe.main,
+    "slack": slack.main,
 }
 
 

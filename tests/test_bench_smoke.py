@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import ask, probe
+from bench import ask, probe, slack
 from bench.__main__ import BENCHES
 
 
@@ -131,3 +131,34 @@ def test_measure_concurrency_tiny_and_report(probe_servers: probe.Servers) -> No
     assert "lag max" in text
     with_curl = probe.format_report(ask.Machine.current(), figures, c, curl="/usr/bin/curl")
     assert "ratio probe / curl" in with_curl
+
+
+# -- bench slack -----------------------------------------------------------------------------
+
+
+def test_slack_latency_of() -> None:
+    lat = slack.Latency.of([(3_000_000, 200), (1_000_000, 200), (2_000_000, 0)])
+    assert (lat.n, lat.non_200, lat.p50, lat.p99, lat.max) == (3, 1, 2.0, 3.0, 3.0)
+    with pytest.raises(ValueError, match="no samples"):
+        slack.Latency.of([])
+
+
+def test_measure_slack_tiny_and_report() -> None:
+    assert BENCHES["slack"] is slack.main
+    with slack.Servers() as servers:
+        assert servers.url(servers.eo).startswith("http://127.0.0.1:")
+        assert servers.url(servers.noop).startswith("http://127.0.0.1:")
+        figures = slack.measure(servers, rate=400.0, duration_s=0.05, rounds=1, warmup=2)
+    assert figures.order == (slack.EO, slack.NOOP)
+    for lat in (figures.eo, figures.noop):
+        assert lat.n == 20
+        assert lat.non_200 == 0
+        assert 0 < lat.p50 <= lat.p99 <= lat.max
+    assert figures.send_lag.n == 40
+    assert figures.eo_sent == 22
+    assert figures.eo_answered == 22
+    assert figures.ratio_p50 > 0
+    assert figures.ratio_p99 > 0
+    text = slack.format_report(ask.Machine.current(), figures)
+    assert "ratio eo-bot / no-op" in text
+    assert "non-200" in text
