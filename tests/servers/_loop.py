@@ -114,6 +114,43 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 1.0, interval: fl
     return True
 
 
+# --- the public surface every server shares ------------------------------------------------------
+
+
+class Endpoint:
+    """``port``, ``address`` and the context-manager protocol; subclasses start and stop."""
+
+    host: str
+    _port: int | None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._port
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
 # --- event loop in a thread ----------------------------------------------------------------------
 
 
@@ -219,7 +256,7 @@ class Conn:
         self.sni = sni_of(self.writer.get_extra_info("ssl_object"))
 
 
-class StreamServer(LoopThread):
+class StreamServer(Endpoint, LoopThread):
     """A loopback TCP server running ``handle(conn)`` for each connection in its own thread's loop.
 
     With ``ssl_context`` the TLS handshake is done before ``handle`` is called (unless the
@@ -256,16 +293,6 @@ class StreamServer(LoopThread):
     # public surface -----------------------------------------------------------------------------
 
     @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError(f"{type(self).__name__} is not started")
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return (self.host, self.port)
-
-    @property
     def hits(self) -> int:
         with self._lock:
             return self._hits
@@ -297,17 +324,6 @@ class StreamServer(LoopThread):
             with contextlib.suppress(Exception):
                 self._call(self._shutdown())
         self._stop_loop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # internals ----------------------------------------------------------------------------------
 

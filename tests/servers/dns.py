@@ -19,12 +19,11 @@ import ipaddress
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self, cast
 
 from dnslib import AAAA, CNAME, QTYPE, RCODE, RR, A, DNSRecord
 
-from ._loop import LoopThread, check_loopback, family_of
+from ._loop import Endpoint, LoopThread, check_loopback, family_of
 
 __all__ = [
     "Behaviour",
@@ -116,7 +115,7 @@ class _UDPProtocol(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)
 
 
-class _UDPServerBase(LoopThread):
+class _UDPServerBase(Endpoint, LoopThread):
     def __init__(self, host: str, port: int) -> None:
         super().__init__(f"eo-test-{type(self).__name__}")
         self.host = check_loopback(host)
@@ -124,16 +123,6 @@ class _UDPServerBase(LoopThread):
         self._port: int | None = None
         self._transport: asyncio.DatagramTransport | None = None
         self._hits = 0
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError(f"{type(self).__name__} is not started")
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return (self.host, self.port)
 
     @property
     def hits(self) -> int:
@@ -187,17 +176,6 @@ class _UDPServerBase(LoopThread):
             except Exception as exc:
                 self._record_error("stop", exc)
         self._stop_loop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class SilentUDPServer(_UDPServerBase):

@@ -6,10 +6,17 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from types import TracebackType
 from typing import Self
 
-from ._loop import Conn, StreamServer, bind_listener, check_loopback, family_of, read_request_bytes
+from ._loop import (
+    Conn,
+    Endpoint,
+    StreamServer,
+    bind_listener,
+    check_loopback,
+    family_of,
+    read_request_bytes,
+)
 
 __all__ = [
     "CanaryServer",
@@ -30,7 +37,7 @@ def closed_port(host: str = "127.0.0.1") -> int:
     return port
 
 
-class FullBacklogServer:
+class FullBacklogServer(Endpoint):
     """A listener with ``listen(0)`` whose accept queue is filled by idle client connections.
 
     It never accepts, so the kernel drops further SYNs and a client's connect times out (Linux).
@@ -43,16 +50,6 @@ class FullBacklogServer:
         self._listener: socket.socket | None = None
         self._fillers: list[socket.socket] = []
         self._port: int | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FullBacklogServer is not started")
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return (self.host, self.port)
 
     @property
     def hits(self) -> int:
@@ -94,17 +91,6 @@ class FullBacklogServer:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _RequestServer(StreamServer):
