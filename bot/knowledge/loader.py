@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +42,14 @@ class KnowledgeError(Exception):
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     sources: dict[str, Path]  # entry id -> file it came from (the last one, for overrides)
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built once: the diagnosis and the Slack actions look entries up on every answer.
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
 
     def get(self, entry_id: str) -> Entry | None:
-        return self._by_id().get(entry_id)
-
-    def _by_id(self) -> dict[str, Entry]:
-        return {e.id: e for e in self.entries}
+        return self._by_id.get(entry_id)
 
     def by_code(self, code: int) -> list[Entry]:
         return [e for e in self.entries if code in e.codes]
