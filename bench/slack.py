@@ -106,8 +106,8 @@ def _eo_app(api_url: str) -> Any:
     """The app as ``serve`` builds it in HTTP mode, the Web API pointed at ``api_url``."""
     from bot.config import Config
     from bot.knowledge import load
-    from bot.slack.app import build_app
-    from bot.slack.services import Services, make_client
+    from bot.slack.app import build_app, slack_conversation
+    from bot.slack.services import make_client, services_from_config
 
     environ = {
         "SLACK_BOT_TOKEN": TOKEN,
@@ -115,9 +115,9 @@ def _eo_app(api_url: str) -> Any:
         "SLACK_API_URL": api_url,
     }
     config = Config.from_env(environ)
-    services = Services.from_config(config, load())
     client = make_client(config.bot_token, base_url=config.api_url)
-    return build_app(services, client=client, signing_secret=config.signing_secret)
+    conversation = slack_conversation(services_from_config(config, load()), client)
+    return build_app(conversation, client=client, signing_secret=config.signing_secret)
 
 
 def _noop_app(api_url: str) -> Any:

@@ -1,5 +1,7 @@
 """Command line: `eo-bot ask | kb check | probe | serve | console`.
 
+Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
+
 Each subcommand parses its arguments, calls the core and renders; exit codes are part of the
 interface (0 answered, 1 nothing matched, 2 bad usage or invalid input).
 """
@@ -81,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)"
     )
+    sub.add_parser(
+        "console",
+        help="type what you would type in Slack and see the same answers (reads a pipe too)",
+    )
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", parser_class=_Parser, required=True)
@@ -105,7 +111,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             from bot.slack.server import serve_main  # slack_bolt loads only for the bot
 
             return serve_main(os.environ)
-        return _demo(stdout)
+        from bot.console import console_main  # the default without Slack settings
+
+        return console_main(out=stdout)
     except KnowledgeError as exc:
         print("eo-bot: the knowledge base is invalid:", file=sys.stderr)
         for problem in exc.problems:
@@ -151,15 +159,4 @@ def _kb_check(dirs: list[Path], out: TextIO) -> int:
     for path in files:
         count = sum(1 for p in kb.sources.values() if str(p) == path)
         print(f"  {path}: {count}", file=out)
-    return EXIT_OK
-
-
-def _demo(out: TextIO) -> int:
-    matcher = Matcher(load())
-    for question in ("524", "NODE_FUNCTION_INVOCATION_TIMEOUT", "origin took too long"):
-        print(f"$ eo-bot ask {question}", file=out)
-        answer = matcher.ask(question)
-        print(render_answer(answer, style=_style(out)).split("\n\n")[0], file=out)
-        print(file=out)
-    print("Run `eo-bot ask QUESTION` for a full answer, `eo-bot --help` for more.", file=out)
     return EXIT_OK

@@ -11,6 +11,10 @@ what a good value looks like; nothing here ever prints a token or secret (``repr
 - EO_ANSWER_VISIBILITY: ``ephemeral`` (default) or ``in_channel`` for `/eo` answers.
 - EO_PROBE_RATE_PER_USER: probes per user, ``N`` (per minute) or ``N/SECONDS`` (default 5/60).
 - EO_PROBE_MAX_CONCURRENT: probes running at once, all users together (default 4).
+- EO_WATCH_CHANNELS: channel ids (``C…``/``G…``, comma separated) whose alerts the bot answers.
+- EO_WATCH_INTERVAL: seconds between two probes of a watch (default 30).
+- EO_WATCH_MAX_DURATION: the longest watch, e.g. ``2h`` (default 2 h; the default watch is 30 min).
+- EO_WATCH_PER_USER / EO_WATCH_PER_CHANNEL: watches running at once (default 3 / 5).
 - EO_PROBE_*: the probe's own settings (see ``bot.probe.runner.ProbeSettings.from_env``).
 """
 
@@ -22,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.chat.watches import WatchSettings
+from bot.intent import parse_duration
 from bot.probe.runner import ProbeSettings
 
 Visibility = Literal["ephemeral", "in_channel"]
@@ -53,6 +59,8 @@ class Config:
     rate_window: float = DEFAULT_RATE[1]
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
     probe: ProbeSettings = field(default_factory=ProbeSettings)
+    watch_channels: frozenset[str] = frozenset()
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def socket_mode(self) -> bool:
@@ -103,6 +111,8 @@ class Config:
                 environ, "EO_PROBE_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT, low=1, high=1000
             ),
             probe=probe,
+            watch_channels=_channels(environ.get("EO_WATCH_CHANNELS")),
+            watch=watch_settings(environ),
         )
 
 
@@ -171,3 +181,52 @@ def _rate(raw: str | None) -> tuple[int, float]:
     if count < 1 or window <= 0:
         raise ConfigError(name, f"needs at least 1 probe in a positive window, got {raw!r}")
     return count, window
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
+
+
+def _channels(raw: str | None) -> frozenset[str]:
+    name = "EO_WATCH_CHANNELS"
+    items = [item.strip() for item in (raw or "").split(",") if item.strip()]
+    for item in items:
+        if not _CHANNEL_ID.fullmatch(item):
+            hint = " (names change; use the channel ID)" if item.startswith("#") else ""
+            raise ConfigError(
+                name,
+                f"expects channel IDs like C0123ABCD, comma separated; got {item!r}{hint}. "
+                "Find the ID under the channel's name > About",
+            )
+    return frozenset(items)
+
+
+def watch_settings(environ: Mapping[str, str]) -> WatchSettings:
+    """EO_WATCH_* (the console reads them too, without the Slack settings)."""
+    defaults = WatchSettings()
+    interval = _seconds(environ, "EO_WATCH_INTERVAL", defaults.interval, low=5.0, high=3600.0)
+    longest = _seconds(
+        environ, "EO_WATCH_MAX_DURATION", defaults.max_duration, low=60.0, high=86400.0
+    )
+    return WatchSettings(
+        interval=interval,
+        default_duration=min(defaults.default_duration, longest),
+        max_duration=longest,
+        min_duration=min(defaults.min_duration, longest),
+        per_user=_int(environ, "EO_WATCH_PER_USER", defaults.per_user, low=1, high=100),
+        per_channel=_int(environ, "EO_WATCH_PER_CHANNEL", defaults.per_channel, low=1, high=1000),
+    )
+
+
+def _seconds(
+    environ: Mapping[str, str], name: str, default: float, *, low: float, high: float
+) -> float:
+    raw = _get(environ, name)
+    if raw is None:
+        return default
+    value = parse_duration(raw + ("s" if raw.replace(".", "", 1).isdigit() else ""))
+    if value is None or not low <= value <= high:
+        raise ConfigError(
+            name,
+            f"must be a duration between {low:g} s and {high:g} s (e.g. 30s, 10m, 2h); got {raw!r}",
+        )
+    return value

@@ -6,7 +6,10 @@
 - ``Empty``: nothing to go on;
 - ``Probe``: ``probe <url> [origin=host[:port]]``, or any text holding an http(s) URL (a status
   code next to the URL is kept as the code the user saw);
-- ``Invalid``: ``probe`` without a URL, a malformed ``origin=``: carries a user-facing message;
+- ``Watch``: ``watch <url> [for 30m] [origin=...]``: re-probe until it recovers;
+- ``Unwatch``: ``unwatch``, ``stop watching``, ``cancel watch``: stop the watches of a thread;
+- ``Invalid``: ``probe``/``watch`` without a URL, a malformed ``origin=`` or duration: carries a
+  user-facing message;
 - ``Ask``: everything else, a question for the knowledge base.
 
 This module knows nothing about Slack's API; it only understands the text.
@@ -36,6 +39,19 @@ _BARE_HOST = re.compile(r"^(?:[\w-]+\.)+[\w-]+(?::\d{1,5})?(?:/\S*)?$|^\[[0-9a-f
 _NOT_A_CODE_AFTER = frozenset({"port", "in", "after", "took", "last", "every", "x", "top"})
 
 USAGE = "probe <url> [origin=<host|ip>[:port]]"
+WATCH_USAGE = "watch <url> [for 30m] [origin=<host|ip>[:port]]"
+
+# "for 30m", "for 2 hours", "for 90s", "for 1h30m": how long a watch may run.
+_FOR = re.compile(
+    r"(?<![\w-])for\s+(\S+(?:\s+(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b)?)",
+    re.IGNORECASE,
+)
+_DURATION_PART = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)?", re.IGNORECASE
+)
+_UNWATCH = re.compile(
+    r"^(?:unwatch|stop\s+watch(?:ing)?|cancel\s+(?:the\s+)?watch(?:es|ing)?|stop)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,19 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class Watch:
+    url: str
+    origin: str | None = None
+    code: int | None = None
+    duration: float | None = None  # seconds asked for with "for 30m"; None: the default
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -67,7 +96,7 @@ class Invalid:
     problem: str  # a user-facing message saying what was wrong and how to ask
 
 
-Intent = Ask | Probe | Help | Empty | Invalid
+Intent = Ask | Probe | Watch | Unwatch | Help | Empty | Invalid
 
 
 def parse(raw: str) -> Intent:
@@ -84,6 +113,10 @@ def parse(raw: str) -> Intent:
         return Help()
     if first == "probe":
         return _explicit_probe(text[len(words[0]) :].strip(), text, plain.links)
+    if first == "watch":
+        return _watch(text[len(words[0]) :].strip())
+    if len(words) <= 4 and _UNWATCH.match(text):
+        return Unwatch()
     url = _first_url(text)
     if url is not None:
         return _implicit_probe(url, text)
@@ -106,6 +139,46 @@ def _explicit_probe(rest: str, text: str, links: tuple[str, ...]) -> Probe | Inv
         )
     code = _code_outside(rest, url)
     return Probe(url=url, origin=origin, code=code, text=text, explicit=True)
+
+
+def _watch(rest: str) -> Watch | Invalid:
+    duration: float | None = None
+    match = _FOR.search(rest)
+    if match is not None:
+        duration = parse_duration(match.group(1))
+        if duration is None:
+            return Invalid(
+                f"I could not read “{_short(match.group(1))}” as a duration. Usage: "
+                f"`{WATCH_USAGE}`, e.g. `watch https://example.com/ for 30m` (s, m or h)."
+            )
+        rest = (rest[: match.start()] + " " + rest[match.end() :]).strip()
+    probe = _explicit_probe(rest, rest, ())
+    if isinstance(probe, Invalid):
+        if "origin" in probe.problem and "URL" not in probe.problem:
+            return probe
+        return Invalid(
+            f"I need a URL to watch. Usage: `{WATCH_USAGE}`, e.g. "
+            "`watch https://example.com/ for 30m`"
+        )
+    return Watch(url=probe.url, origin=probe.origin, code=probe.code, duration=duration)
+
+
+def parse_duration(raw: str) -> float | None:
+    """Seconds in "30m", "2 hours", "90s", "1h30m" or bare minutes; None when unreadable."""
+    text = raw.strip().lower().replace(" ", "")
+    if not text:
+        return None
+    total = 0.0
+    position = 0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != position:
+            return None
+        number, unit = float(match.group(1)), (match.group(2) or "m")
+        total += number * {"s": 1, "m": 60, "h": 3600}[unit[0]]
+        position = match.end()
+    if position != len(text) or total <= 0 or total > 7 * 86400:
+        return None
+    return total
 
 
 def _implicit_probe(url: str, text: str) -> Probe | Invalid:
@@ -133,6 +206,20 @@ def _take_origin(text: str) -> tuple[str | None, str, str | None]:
             f"{shown}.",
         )
     return value, rest, None
+
+
+def parse_origin(raw: str) -> tuple[str | None, str]:
+    """An origin typed on its own (the "Compare with origin" modal): (origin, problem)."""
+    value = raw.strip()
+    if not value:
+        return (
+            None,
+            "Type the origin's IP or host name, e.g. 203.0.113.10 or origin.example.com:8443.",
+        )
+    origin, _, problem = _take_origin(f"origin={value.split()[0]}")
+    if origin is None or len(value.split()) > 1:
+        return None, problem or "Type one address only, e.g. 203.0.113.10:8080."
+    return origin, ""
 
 
 def _first_url(text: str) -> str | None:

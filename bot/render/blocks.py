@@ -8,7 +8,9 @@ is cut with a visible "… (cut)" marker rather than refused by Slack.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +22,31 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
+from bot.chat import buttons
+from bot.chat.replies import (
+    AlertReply,
+    AnswerReply,
+    EntryReply,
+    HelpReply,
+    Notice,
+    ProbeOutcome,
+    ProbeSummary,
+    Progress,
+    Reply,
+    SharedVerdict,
+    WatchEvent,
+    WatchInfo,
+)
+from bot.chat.snapshot import Change
+from bot.chat.words import verdict, watch_event_text, watch_info_text
 from bot.diagnosis import Diagnosis
 from bot.knowledge.matcher import Answer, Match
 from bot.knowledge.models import Entry, Responder
@@ -44,6 +66,12 @@ CUT = "… (cut)"
 SHARE = "eo_share"
 PICK = "eo_pick"  # followed by ":<index>" (action ids must be unique within a message)
 PROBE_AGAIN = "eo_probe_again"
+COMPARE = "eo_compare"  # opens the "Compare with origin" modal
+SHARE_PROBE = "eo_share_probe"  # a diagnosis's verdict, posted for the whole channel
+WATCH_CANCEL = "eo_watch_cancel"
+COMPARE_MODAL = "eo_compare_modal"  # callback_id of the modal
+ORIGIN_BLOCK = "origin"
+ORIGIN_INPUT = "origin_input"
 
 _SIDE = {
     "origin": "the origin",
@@ -203,7 +231,12 @@ HELP_TEXT = (
     "*Probe a failing URL* (DNS, TCP, TLS, HTTP; the diagnosis goes in a thread)\n"
     "`/eo probe https://shop.example.com/cart`\n"
     "`/eo probe https://shop.example.com/ origin=203.0.113.9:8080`"
-    "  (also hit the origin directly)\n\n"
+    "  (also hit the origin directly)\n"
+    "Each diagnosis has buttons: *Probe again* (says what changed), *Compare with origin*, "
+    "*Share in channel*.\n\n"
+    "*Watch until it recovers*\n"
+    "`@eo watch https://shop.example.com/cart for 30m` in a thread: I re-probe, post when the "
+    "result changes and when it recovers, then stop. `unwatch` (or the Cancel button) stops it.\n\n"
     "*In a channel or thread*, mention me: `@eo https://shop.example.com/cart gives 522` or "
     "`@eo what does 524 mean?`; I answer in the thread. *In a DM*, just type the same."
 )
@@ -221,12 +254,6 @@ def notice(text: str, *, emoji: str = "") -> Message:
 
 
 # -- probes --------------------------------------------------------------------------------------
-
-
-def probe_again_value(url: str, origin: str | None, code: int | None) -> str:
-    return json.dumps({"url": url, "origin": origin, "code": code}, separators=(",", ":"))[
-        :MAX_BUTTON_VALUE
-    ]
 
 
 def progress_message(url: str, done: Sequence[str], *, user: str | None = None) -> Message:
@@ -251,12 +278,17 @@ def diagnosis_message(
     diagnosis: Diagnosis,
     *,
     entry: Entry | None = None,
-    again: str | None = None,
+    value: str | None = None,
+    change: Change | None = None,
+    watch: WatchInfo | None = None,
 ) -> Message:
-    """The full diagnosis: verdict, phase timings, TLS, EdgeOne headers, next steps, support."""
+    """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
+    steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given."""
     edge = report.edge
-    blocks: list[Block] = [
-        _header(f"Probe of {edge.host}"),
+    blocks: list[Block] = [_header(f"Probe of {edge.host}")]
+    if change is not None:
+        blocks.append(_section(_change_text(change)))
+    blocks += [
         _section(f"*{_esc(_verdict(diagnosis))}*\n{_esc(diagnosis.summary)}"),
         _section("*Public URL* " + _esc(edge.url) + "\n" + _phases_text(edge)),
     ]
@@ -278,16 +310,14 @@ def diagnosis_message(
     if entry is not None:
         blocks.append(DividerBlock())
         blocks += entry_blocks(entry, compact=True)
-    if again:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(text=_plain("Probe again"), action_id=PROBE_AGAIN, value=again)
-                ]
-            )
-        )
+    if watch is not None:
+        blocks.append(_context(_esc(watch_info_text(watch))))
+    actions = _diagnosis_buttons(value, watch)
+    if actions is not None:
+        blocks.append(actions)
     fallback = "\n".join(
         [
+            *([f"What changed: {change.headline}"] if change is not None else []),
             f"Probe of {edge.url}: {_verdict(diagnosis)}",
             diagnosis.summary,
             *(f"- {s}" for s in diagnosis.next_steps),
@@ -298,11 +328,34 @@ def diagnosis_message(
 
 
 def _verdict(diagnosis: Diagnosis) -> str:
-    code = f"{diagnosis.code}" if diagnosis.code is not None else "no EdgeOne error code"
-    side = _SIDE.get(diagnosis.fault, diagnosis.fault)
-    if diagnosis.fault == "none":
-        return f"{code}: no fault found"
-    return f"{code}: fault at {side}"
+    return verdict(diagnosis.code, diagnosis.fault)
+
+
+def _change_text(change: Change) -> str:
+    head = "✅ " if change.recovered else "🔺 " if change.broke else ""
+    lines = [f"*What changed:* {head}{_esc(change.headline)}"]
+    lines += [f"• {_esc(line)}" for line in change.lines]
+    return "\n".join(lines)
+
+
+def _diagnosis_buttons(value: str | None, watch: WatchInfo | None) -> ActionsBlock | None:
+    elements: list[ButtonElement] = []
+    if watch is not None and watch.active:
+        elements.append(
+            ButtonElement(
+                text=_plain("Cancel watch"),
+                action_id=WATCH_CANCEL,
+                value=watch.watch_id,
+                style="danger",
+            )
+        )
+    if value is not None and (watch is None or not watch.active):
+        elements += [
+            ButtonElement(text=_plain("Probe again"), action_id=PROBE_AGAIN, value=value),
+            ButtonElement(text=_plain("Compare with origin"), action_id=COMPARE, value=value),
+            ButtonElement(text=_plain("Share in channel"), action_id=SHARE_PROBE, value=value),
+        ]
+    return ActionsBlock(elements=elements) if elements else None
 
 
 def _ms(value: float | None) -> str:
@@ -371,6 +424,120 @@ def _support_text(diagnosis: Diagnosis) -> str:
             f"Status:      {s.status_code if s.status_code is not None else '(no response)'}",
         ]
     )
+
+
+# -- replies of the conversation core -----------------------------------------------------------
+
+
+def render(reply: Reply) -> Message:
+    """Any reply of ``bot.chat`` as a Slack message."""
+    if isinstance(reply, AnswerReply):
+        return answer_message(reply.answer, share=reply.share)
+    if isinstance(reply, EntryReply):
+        return entry_message(reply.entry, share=reply.share)
+    if isinstance(reply, HelpReply):
+        return help_message()
+    if isinstance(reply, Notice):
+        return notice(reply.text, emoji=reply.emoji)
+    if isinstance(reply, Progress):
+        return progress_message(reply.url, reply.done, user=reply.user)
+    if isinstance(reply, ProbeOutcome):
+        value = buttons.encode(reply.request, reply.snapshot) if reply.buttons else None
+        return diagnosis_message(
+            reply.report,
+            reply.diagnosis,
+            entry=reply.entry,
+            value=value,
+            change=reply.change,
+            watch=reply.watch,
+        )
+    if isinstance(reply, ProbeSummary):
+        return probe_summary_message(reply.url, reply.diagnosis, user=reply.user)
+    if isinstance(reply, SharedVerdict):
+        return shared_verdict_message(reply)
+    if isinstance(reply, AlertReply):
+        return alert_message(reply)
+    return watch_event_message(reply)
+
+
+def shared_verdict_message(reply: SharedVerdict) -> Message:
+    snap = reply.snapshot
+    status = f"HTTP {snap.status}" if snap.status is not None else "no response"
+    when = snap.at.strftime("%Y-%m-%d %H:%M UTC")
+    line = (
+        f"📣 <@{reply.user}> shared a probe of {_esc(reply.request.url)}: "
+        f"*{_esc(verdict(snap.code, snap.fault))}* ({status}, {when}). Details in the thread."
+    )
+    return _message([_section(line)], _unmark(line))
+
+
+def alert_message(reply: AlertReply) -> Message:
+    alert = reply.alert
+    what = " ".join(str(x) for x in (alert.code, alert.name) if x is not None)
+    where = alert.url or alert.host or ""
+    head = f"🚨 EdgeOne {what}" + (f" on {where}" if where else "")
+    blocks: list[Block] = [_section(f"*{_esc(head)}*")]
+    blocks += entry_blocks(reply.entry, compact=True)
+    if reply.probing:
+        blocks.append(_context(f"Probing {_esc(alert.url or '')} now; the diagnosis follows here."))
+    elif reply.skipped:
+        blocks.append(_context(f"_No probe: {_esc(_unmark(reply.skipped))}_"))
+    elif alert.host and not alert.url:
+        blocks.append(
+            _context(f"To probe it, mention me here: `@eo probe https://{_esc(alert.host)}/`")
+        )
+    fallback = f"{head}: {reply.entry.title}. {reply.entry.summary}"
+    return _message(blocks, fallback)
+
+
+def watch_event_message(event: WatchEvent) -> Message:
+    text = watch_event_text(event)
+    headline = _esc(text.headline)
+    if event.by and _USER_ID.fullmatch(event.by):
+        # The one piece of markup in the words: who cancelled, as a real mention.
+        headline = headline.replace(_esc(f"<@{event.by}>"), f"<@{event.by}>")
+    lines = [f"*{headline}*", *(f"• {_esc(line)}" for line in text.lines)]
+    return _message([_section("\n".join(lines))], "\n".join([text.headline, *text.lines]))
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
+
+
+def compare_modal(value: str, *, channel: str, thread: str | None) -> dict[str, Any]:
+    """The "Compare with origin" modal; private_metadata carries where to answer and what."""
+    url = "?"
+    with contextlib.suppress(ValueError):
+        url = buttons.decode(value)[0].url
+    metadata = json.dumps({"ch": channel, "th": thread, "v": value}, separators=(",", ":"))
+    view = View(
+        type="modal",
+        callback_id=COMPARE_MODAL,
+        title=_plain("Compare with origin"),
+        submit=_plain("Probe"),
+        close=_plain("Cancel"),
+        private_metadata=metadata,
+        blocks=[
+            _section(
+                f"I'll probe {_esc(_short(url, 300))} through EdgeOne and the origin directly "
+                "(with the public Host header and SNI), then post both in the thread."
+            ),
+            InputBlock(
+                block_id=ORIGIN_BLOCK,
+                label=_plain("Origin address"),
+                element=PlainTextInputElement(
+                    action_id=ORIGIN_INPUT,
+                    placeholder=_plain("203.0.113.10 or origin.example.com:8443"),
+                    max_length=MAX_ORIGIN_INPUT,
+                ),
+                hint=_plain("An IP or host name, with an optional port."),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+MAX_ORIGIN_INPUT = 255
+MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
 
 
 # -- limits --------------------------------------------------------------------------------------

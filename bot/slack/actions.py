@@ -1,55 +1,159 @@
-"""Buttons: "Share in channel", "Did you mean" picks and "Probe again"."""
+"""Buttons and the modal: answers' "Share in channel" and "Did you mean", and on every diagnosis
+"Probe again", "Compare with origin" (a modal asks for the origin), "Share in channel" and a
+watch's "Cancel".
+
+Diagnosis buttons carry the probe request and the last result in their value
+(``bot.chat.buttons``), so whichever replica receives the press can serve it.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.intent import Probe
+from bot.chat import buttons
+from bot.chat.conversation import Conversation
+from bot.chat.replies import Notice
+from bot.chat.surface import Turn
+from bot.intent import parse_origin
 from bot.render.blocks import (
+    COMPARE,
+    COMPARE_MODAL,
+    ORIGIN_BLOCK,
+    ORIGIN_INPUT,
     PICK,
     PROBE_AGAIN,
     SHARE,
+    SHARE_PROBE,
+    WATCH_CANCEL,
     Message,
     answer_message,
+    compare_modal,
     entry_message,
     notice,
 )
-from bot.slack.probing import start_probe
-from bot.slack.services import Services, respond, send_to_response_url
+from bot.slack.services import respond, send_to_response_url
+
+log = logging.getLogger(__name__)
 
 PICK_PATTERN = re.compile(rf"^{PICK}:\d+$")
+_UNREADABLE = "I could not read that button; it may come from an older version of me. Ask again."
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, conversation: Conversation) -> None:
     @app.action(SHARE)
     async def on_share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await share(services, body, str(action.get("value", "")))
+        await share_answer(conversation, body, str(action.get("value", "")))
 
     @app.action(PICK_PATTERN)
     async def on_pick(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await pick(services, body, str(action.get("value", "")))
+        await pick(conversation, body, str(action.get("value", "")))
 
     @app.action(PROBE_AGAIN)
-    async def on_probe_again(
+    async def on_probe_again(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        turn = action_turn(body)
+        try:
+            request, previous = buttons.decode(str(action.get("value", "")))
+        except ValueError as exc:
+            log.info("unreadable probe-again value: %s", exc)
+            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            return
+        await conversation.probe_again(turn, request, previous)
+
+    @app.action(COMPARE)
+    async def on_compare(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        await probe_again(services, client, body, str(action.get("value", "")))
+        value = str(action.get("value", ""))
+        turn = action_turn(body)
+        try:
+            buttons.decode(value)
+        except ValueError:
+            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            return
+        trigger = str(body.get("trigger_id", ""))
+        view = compare_modal(value, channel=turn.channel, thread=turn.thread)
+        await client.views_open(trigger_id=trigger, view=view)
+
+    @app.view(COMPARE_MODAL)
+    async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = body.get("view") or {}
+        raw = _input_value(view)
+        origin, problem = parse_origin(raw)
+        if origin is None:
+            await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
+            return
+        try:
+            meta = json.loads(str(view.get("private_metadata", "")))
+            request, previous = buttons.decode(str(meta["v"]))
+            channel, thread = str(meta["ch"]), meta.get("th")
+        except (ValueError, KeyError, TypeError):
+            await ack(response_action="errors", errors={ORIGIN_BLOCK: _UNREADABLE})
+            return
+        await ack()
+        turn = Turn(
+            text="",
+            user=str((body.get("user") or {}).get("id", "")),
+            channel=channel,
+            thread=str(thread) if thread else None,
+            kind="action",
+        )
+        await conversation.compare(turn, request, origin, previous)
+
+    @app.action(SHARE_PROBE)
+    async def on_share_probe(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        turn = action_turn(body)
+        try:
+            request, snapshot = buttons.decode(str(action.get("value", "")))
+        except ValueError:
+            snapshot = None
+        if snapshot is None:
+            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            return
+        await conversation.share(turn, request, snapshot)
+
+    @app.action(WATCH_CANCEL)
+    async def on_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await conversation.cancel_watch(action_turn(body), str(action.get("value", ""))[:64])
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
+def action_turn(body: dict[str, Any]) -> Turn:
+    """A button press as a turn: answers go in the thread of the message that held the button,
+    refusals privately to the presser (response_url)."""
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    thread = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
+    return Turn(
+        text="",
+        user=str((body.get("user") or {}).get("id", "")),
+        channel=channel,
+        thread=str(thread) if thread else None,
+        kind="action",
+        private_to=str(body.get("response_url", "")) or None,
+    )
 
 
-async def share(services: Services, body: dict[str, Any], value: str) -> None:
+def _input_value(view: dict[str, Any]) -> str:
+    values = ((view.get("state") or {}).get("values") or {}).get(ORIGIN_BLOCK) or {}
+    field = values.get(ORIGIN_INPUT) or {}
+    return str(field.get("value") or "")
+
+
+async def share_answer(conversation: Conversation, body: dict[str, Any], value: str) -> None:
     """Post the answer for everyone (through response_url) and remove the private copy."""
+    services = conversation.services
     response_url = str(body.get("response_url", ""))
     kind, _, rest = value.partition(":")
     message: Message | None = None
@@ -61,55 +165,18 @@ async def share(services: Services, body: dict[str, Any], value: str) -> None:
     if message is None:
         await respond(response_url, notice("That answer is no longer available."))
         return
-    shared = Message(
-        blocks=message.blocks,
-        text=f"{message.text}\n(shared by <@{_user(body)}>)",
-    )
+    user = str((body.get("user") or {}).get("id", ""))
+    shared = Message(blocks=message.blocks, text=f"{message.text}\n(shared by <@{user}>)")
     await respond(response_url, shared, response_type="in_channel", replace_original=False)
     await send_to_response_url(response_url, {"delete_original": True})
 
 
-async def pick(services: Services, body: dict[str, Any], entry_id: str) -> None:
+async def pick(conversation: Conversation, body: dict[str, Any], entry_id: str) -> None:
     """Replace the "did you mean" message with the chosen entry."""
     response_url = str(body.get("response_url", ""))
-    entry = services.kb.get(entry_id)
+    entry = conversation.services.kb.get(entry_id)
     if entry is None:
         await respond(response_url, notice("That entry is no longer in the knowledge base."))
         return
     ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
     await respond(response_url, entry_message(entry, share=ephemeral), replace_original=True)
-
-
-async def probe_again(
-    services: Services, client: AsyncWebClient, body: dict[str, Any], value: str
-) -> None:
-    response_url = str(body.get("response_url", ""))
-    try:
-        data = json.loads(value)
-        request = Probe(
-            url=str(data["url"]),
-            origin=str(data["origin"]) if data.get("origin") else None,
-            code=int(data["code"]) if data.get("code") else None,
-            explicit=True,
-        )
-    except (ValueError, KeyError, TypeError):
-        await respond(response_url, notice("I could not read which URL to probe again."))
-        return
-    channel = str((body.get("channel") or {}).get("id", ""))
-    message = body.get("message") or {}
-    thread_ts = str(message.get("thread_ts") or message.get("ts") or "") or None
-
-    async def private(reply: Message) -> None:
-        await respond(response_url, reply, response_type="ephemeral", replace_original=False)
-
-    refusal = start_probe(
-        services,
-        client,
-        request,
-        channel=channel,
-        user=_user(body),
-        thread_ts=thread_ts,
-        notify=private,
-    )
-    if refusal is not None:
-        await refusal

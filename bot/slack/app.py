@@ -1,7 +1,8 @@
 """Build the slack-bolt AsyncApp: the injected Web API client, every surface, the error handler.
 
-The app only turns payloads into calls of the core and renders the results; each surface lives in
-its own module with a ``register(app, services)``.
+The app only turns payloads into ``Turn``s for the conversation core (``bot.chat``), which answers
+through ``SlackSurface``; each Slack surface lives in its own module with a
+``register(app, conversation)``. ``slack_conversation`` builds the conversation for a client.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import actions, commands, mentions
-from bot.slack.services import Services
+from bot.chat.conversation import Conversation
+from bot.chat.services import Services
+from bot.slack import actions, commands, home, mentions
+from bot.slack.surface import SlackSurface
 
 log = logging.getLogger(__name__)
 
 
 def build_app(
-    services: Services,
+    conversation: Conversation,
     *,
     client: AsyncWebClient,
     signing_secret: str | None,
@@ -35,9 +38,8 @@ def build_app(
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    commands.register(app, services)
-    mentions.register(app, services)
-    actions.register(app, services)
+    for surface in (commands, mentions, actions, home):
+        surface.register(app, conversation)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -49,3 +51,8 @@ def build_app(
         )
 
     return app
+
+
+def slack_conversation(services: Services, client: AsyncWebClient) -> Conversation:
+    """The conversation core answering through ``client``."""
+    return Conversation(services, SlackSurface(client))

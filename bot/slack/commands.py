@@ -1,4 +1,4 @@
-"""`/eo`: questions, `probe <url>`, `help`.
+"""`/eo`: questions, `probe <url>`, `watch <url>`, `help`, handed to the conversation core.
 
 Answers go to the command's ``response_url`` (ephemeral by default, with a "Share in channel"
 button; ``EO_ANSWER_VISIBILITY=in_channel`` posts them for everyone). Probes post in the channel
@@ -10,50 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.intent import Ask, Empty, Help, Invalid, Probe, parse
-from bot.render.blocks import Message, answer_message, help_message, notice
-from bot.slack.probing import start_probe
-from bot.slack.services import Services, respond
+from bot.chat.conversation import Conversation
+from bot.chat.surface import Turn
 
 COMMAND = "/eo"
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, conversation: Conversation) -> None:
     @app.command(COMMAND)
-    async def eo_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    async def eo_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
-        await handle_command(services, client, command)
+        await conversation.handle(command_turn(command))
 
 
-async def handle_command(
-    services: Services, client: AsyncWebClient, command: dict[str, Any]
-) -> None:
-    response_url = str(command.get("response_url", ""))
-    intent = parse(str(command.get("text", "")))
-
-    async def private(message: Message) -> None:
-        await respond(response_url, message, response_type="ephemeral")
-
-    if isinstance(intent, Help | Empty):
-        await private(help_message())
-    elif isinstance(intent, Invalid):
-        await private(notice(intent.problem))
-    elif isinstance(intent, Ask):
-        answer = services.matcher.ask(intent.text)
-        ephemeral = services.visibility == "ephemeral"
-        message = answer_message(answer, share=ephemeral and answer.matched)
-        await respond(response_url, message, response_type=services.visibility)
-    elif isinstance(intent, Probe):
-        refusal = start_probe(
-            services,
-            client,
-            intent,
-            channel=str(command["channel_id"]),
-            user=str(command.get("user_id", "")),
-            thread_ts=None,
-            notify=private,
-        )
-        if refusal is not None:
-            await refusal
+def command_turn(command: dict[str, Any]) -> Turn:
+    return Turn(
+        text=str(command.get("text", "")),
+        user=str(command.get("user_id", "")),
+        channel=str(command.get("channel_id", "")),
+        thread=None,
+        kind="command",
+        private_to=str(command.get("response_url", "")) or None,
+    )

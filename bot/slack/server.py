@@ -20,10 +20,12 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.chat.conversation import Conversation
+from bot.chat.services import Services
 from bot.config import Config, ConfigError
 from bot.knowledge import KnowledgeError, load
-from bot.slack.app import build_app
-from bot.slack.services import Services, make_client
+from bot.slack.app import build_app, slack_conversation
+from bot.slack.services import make_client, services_from_config
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ def serve_main(environ: Mapping[str, str]) -> int:
         return EXIT_CONFIG
     configure_logging(config)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config, Services.from_config(config, kb)))
+        asyncio.run(serve(config, services_from_config(config, kb)))
     return EXIT_OK
 
 
@@ -120,8 +122,9 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
     """Serve until ``stop`` is set (or SIGINT/SIGTERM)."""
     stop = stop or _stop_on_signals()
     client = make_client(config.bot_token, base_url=config.api_url)
+    conversation = slack_conversation(services, client)
     if config.app_token is not None:
-        app = build_app(services, client=client, signing_secret=None)
+        app = build_app(conversation, client=client, signing_secret=None)
         handler = AsyncSocketModeHandler(app, config.app_token, web_client=client)
         runner = web.AppRunner(_health_app(socket_health(handler)), access_log=None)
         await _start_site(runner, config.port)
@@ -131,16 +134,16 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
             await stop.wait()
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
-            await _shutdown(runner, services)
+            await _shutdown(runner, conversation)
         return
-    app = build_app(services, client=client, signing_secret=config.signing_secret)
+    app = build_app(conversation, client=client, signing_secret=config.signing_secret)
     runner = web.AppRunner(http_app(app), access_log=None)
     await _start_site(runner, config.port)
     log.info("HTTP mode on :%s (POST %s, GET %s)", config.port, EVENTS_PATH, HEALTH_PATH)
     try:
         await stop.wait()
     finally:
-        await _shutdown(runner, services)
+        await _shutdown(runner, conversation)
 
 
 def _health_app(health: Health) -> web.Application:
@@ -154,9 +157,10 @@ async def _start_site(runner: web.AppRunner, port: int) -> None:
     await web.TCPSite(runner, host="0.0.0.0", port=port).start()
 
 
-async def _shutdown(runner: web.AppRunner, services: Services) -> None:
+async def _shutdown(runner: web.AppRunner, conversation: Conversation) -> None:
+    """Stop taking requests, then stop the watches (each tells its thread) and drain the work."""
     await runner.cleanup()
-    await services.tasks.drain(limit=5.0)
+    await conversation.shutdown(limit=5.0)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -16,13 +16,15 @@ import pytest
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from bot.chat.conversation import Conversation
+from bot.chat.limits import RateLimiter
+from bot.chat.services import Services
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.runner import ProbeSettings
 from bot.probe.safety import ProbePolicy
-from bot.slack.app import build_app
-from bot.slack.limits import RateLimiter
+from bot.slack.app import build_app, slack_conversation
 from bot.slack.server import http_app
-from bot.slack.services import Services, make_client
+from bot.slack.services import make_client
 from tests.slack.fake_slack import FakeSlack
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -57,6 +59,7 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
 class Bot:
     fake: FakeSlack
     services: Services
+    conversation: Conversation
     session: aiohttp.ClientSession
     url: str
 
@@ -112,7 +115,8 @@ def services(kb: KnowledgeBase, matcher: Matcher) -> Services:
 @pytest.fixture
 async def bot(fake: FakeSlack, services: Services) -> AsyncIterator[Bot]:
     client = make_client(TOKEN, base_url=fake.api_url)
-    app = build_app(services, client=client, signing_secret=SECRET)
+    conversation = slack_conversation(services, client)
+    app = build_app(conversation, client=client, signing_secret=SECRET)
     runner = web.AppRunner(http_app(app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -121,6 +125,6 @@ async def bot(fake: FakeSlack, services: Services) -> AsyncIterator[Bot]:
     assert server is not None
     port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     async with aiohttp.ClientSession() as session:
-        yield Bot(fake, services, session, f"http://127.0.0.1:{port}/slack/events")
-        await services.tasks.drain(limit=2.0)
+        yield Bot(fake, services, conversation, session, f"http://127.0.0.1:{port}/slack/events")
+        await conversation.shutdown(limit=2.0)
     await runner.cleanup()

@@ -73,8 +73,8 @@ async def test_probe_posts_in_channel_then_diagnosis_in_thread(bot: Bot) -> None
     assert "502" in text
     assert "For support" in text
     again = [e for b in diagnosis.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert again[0]["action_id"] == "eo_probe_again"
-    assert json.loads(again[0]["value"])["url"].endswith("/cart")
+    assert [b["action_id"] for b in again] == ["eo_probe_again", "eo_compare", "eo_share_probe"]
+    assert json.loads(again[0]["value"])["u"].endswith("/cart")
     updates = bot.fake.of("chat.update")
     assert updates
     assert all(u.body["ts"] == parent_ts for u in updates)

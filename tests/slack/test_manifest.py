@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.slack import commands, mentions
+from bot.slack import commands, home, mentions
 from tests.slack.conftest import Bot, fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,11 +40,14 @@ def test_manifest_names_the_registered_command_and_events() -> None:
     commands_in_manifest = [c["command"] for c in data["features"]["slash_commands"]]
     assert commands_in_manifest == [commands.COMMAND]
     events = data["settings"]["event_subscriptions"]["bot_events"]
-    assert {e.partition(".")[0] for e in events} == set(mentions.EVENTS)
+    assert {e.partition(".")[0] for e in events} == {*mentions.EVENTS, *home.EVENTS}
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is True
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "im:history"} <= scopes
+    # Alert channels are read through message.channels / message.groups, which need these.
+    assert {"channels:history", "groups:history"} <= scopes
 
 
 async def test_every_manifest_subscription_reaches_a_listener(bot: Bot) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from slack_sdk.models.blocks import SectionBlock
 
+from bot.chat.dedupe import Seen
+from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.config import Config, ConfigError
 from bot.intent import Ask, Empty, Help, Invalid, Probe, parse
 from bot.knowledge import Answer, Matcher
 from bot.render.blocks import CUT, MAX_BLOCKS, answer_message, cut, fit, help_message, notice
-from bot.slack.dedupe import Seen
-from bot.slack.limits import ConcurrencyCap, RateLimiter
 from bot.slack.server import SecretFilter, serve_main
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd"}

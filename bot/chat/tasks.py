@@ -36,6 +36,9 @@ class Tasks:
     def __len__(self) -> int:
         return len(self._tasks)
 
+    def running(self) -> set[asyncio.Task[None]]:
+        return set(self._tasks)
+
     async def drain(self, limit: float | None = None) -> None:
         """Wait for every running task (tests, shutdown); cancel what is left at the timeout."""
         if not self._tasks:

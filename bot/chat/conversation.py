@@ -1,0 +1,208 @@
+"""The handlers: what the bot does with each message or button, on any surface.
+
+``Conversation.handle(turn)`` reads the text (``bot.intent``) and answers a question, runs a probe,
+starts or stops a watch, or shows help. The buttons of a diagnosis call ``probe_again``,
+``compare``, ``share`` and ``cancel_watch`` with what their payload carried. Alerts in watched
+channels arrive through ``alert``. Slack and the console both call these same methods.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.chat.alerts import Alert
+from bot.chat.probing import CANNOT_POST, ProbeRun, refusal
+from bot.chat.replies import (
+    AlertReply,
+    AnswerReply,
+    HelpReply,
+    Notice,
+    ProbeRequest,
+    SharedVerdict,
+)
+from bot.chat.services import Services
+from bot.chat.snapshot import Snapshot
+from bot.chat.surface import CannotPost, Surface, Turn
+from bot.chat.watches import WatchBook, WatchLimit, span
+from bot.chat.watching import WatchLoop
+from bot.intent import Ask, Empty, Help, Invalid, Probe, Unwatch, Watch, parse
+from bot.probe.safety import TargetRefused, parse_target
+
+log = logging.getLogger(__name__)
+
+
+class Conversation:
+    def __init__(self, services: Services, surface: Surface) -> None:
+        self.services = services
+        self.surface = surface
+        self.watches = WatchBook(services.watch)
+
+    async def handle(self, turn: Turn) -> None:
+        """Answer one message typed by a person (slash command, mention, DM, console line)."""
+        intent = parse(turn.text)
+        if isinstance(intent, Help | Empty):
+            await self.surface.reply(turn, HelpReply())
+        elif isinstance(intent, Invalid):
+            await self.surface.reply(turn, Notice(intent.problem))
+        elif isinstance(intent, Ask):
+            await self.ask(turn, intent.text)
+        elif isinstance(intent, Probe):
+            await self.probe(turn, ProbeRequest(intent.url, intent.origin, intent.code))
+        elif isinstance(intent, Watch):
+            request = ProbeRequest(intent.url, intent.origin, intent.code)
+            await self.watch(turn, request, intent.duration)
+        elif isinstance(intent, Unwatch):
+            await self.unwatch(turn)
+
+    async def ask(self, turn: Turn, question: str) -> None:
+        answer = self.services.matcher.ask(question)
+        if turn.private_to is None:
+            await self.surface.reply(turn, AnswerReply(answer))
+            return
+        public = self.services.visibility == "in_channel"
+        await self.surface.reply(
+            turn, AnswerReply(answer, share=not public and answer.matched), public=public
+        )
+
+    # -- probes --------------------------------------------------------------------------------
+
+    async def probe(
+        self, turn: Turn, request: ProbeRequest, *, previous: Snapshot | None = None
+    ) -> None:
+        """Start a probe in the background (refusals are answered at once)."""
+        refused = refusal(self.services, request, key=turn.user)
+        if refused is not None:
+            await self.surface.reply(turn, refused)
+            return
+        run = ProbeRun(self.services, self.surface, turn, request, previous=previous)
+        self.services.tasks.spawn(
+            run.run(), name=f"probe {request.url} for {turn.user}", on_error=run.report_error
+        )
+
+    async def probe_again(
+        self, turn: Turn, request: ProbeRequest, previous: Snapshot | None
+    ) -> None:
+        """The "Probe again" button: a fresh probe in the same thread, compared with the last."""
+        await self.probe(turn, request, previous=previous)
+
+    async def compare(
+        self, turn: Turn, request: ProbeRequest, origin: str, previous: Snapshot | None
+    ) -> None:
+        """ "Compare with origin": the same URL, also probed directly at ``origin``."""
+        await self.probe(turn, ProbeRequest(request.url, origin, request.code), previous=previous)
+
+    async def share(self, turn: Turn, request: ProbeRequest, snapshot: Snapshot) -> None:
+        """ "Share in channel" on a diagnosis: its verdict posted for the whole channel."""
+        await self.surface.post(
+            turn.channel, SharedVerdict(request, snapshot, turn.user), thread=None
+        )
+
+    # -- alerts --------------------------------------------------------------------------------
+
+    async def alert(self, turn: Turn, alert: Alert) -> None:
+        """An alert in a watched channel: the knowledge entry, then a probe of its URL."""
+        entry = next((e for e in map(self.services.kb.get, alert.entry_ids) if e is not None), None)
+        if entry is None:
+            log.warning("alert names %s but no entry exists", alert.entry_ids)
+            return
+        skipped: str | None = None
+        request = ProbeRequest(alert.url, code=alert.code) if alert.url else None
+        if request is not None:
+            refused = refusal(
+                self.services,
+                request,
+                key=f"alerts:{turn.channel}",
+                rate=self.services.alert_rate,
+            )
+            if refused is not None:
+                skipped = refused.text
+                request = None
+        await self.surface.reply(
+            turn, AlertReply(alert, entry, probing=request is not None, skipped=skipped)
+        )
+        if request is not None:
+            run = ProbeRun(self.services, self.surface, turn, request)
+            self.services.tasks.spawn(
+                run.run(), name=f"alert probe {request.url}", on_error=run.report_error
+            )
+
+    # -- watches -------------------------------------------------------------------------------
+
+    async def watch(self, turn: Turn, request: ProbeRequest, asked: float | None) -> None:
+        """`watch <url> [for 30m]`: re-probe in the thread until it recovers or time runs out."""
+        try:
+            parse_target(request.url, self.services.policy)
+        except TargetRefused as exc:
+            await self.surface.reply(turn, Notice(f"I won't watch that: {exc}", emoji="🚫"))
+            return
+        seconds, note = self.services.watch.clamp(asked)
+        try:
+            self.watches.check(request, user=turn.user, channel=turn.channel, thread=turn.thread)
+        except WatchLimit as exc:
+            await self.surface.reply(turn, Notice(str(exc), emoji="⏳"))
+            return
+        refused = refusal(self.services, request, key=turn.user)
+        if refused is not None:
+            await self.surface.reply(turn, refused)
+            return
+        try:
+            thread = turn.thread
+            if thread is None:
+                # A slash command has no thread: open one under a message in the channel.
+                opener = Notice(
+                    f"Watching {request.url} for {span(seconds)}"
+                    + (f", asked by <@{turn.user}>" if turn.user else "")
+                    + ". News in the thread.",
+                    emoji="👀",
+                )
+                thread = await self.surface.post(turn.channel, opener, thread=None)
+            watch = self.watches.open(
+                request, user=turn.user, channel=turn.channel, thread=thread, duration=seconds
+            )
+        except (CannotPost, WatchLimit) as exc:
+            self.services.cap.leave()
+            problem = str(exc) if isinstance(exc, WatchLimit) else CANNOT_POST
+            await self.surface.reply(turn, Notice(problem, emoji="🙈"))
+            return
+        if note:
+            await self.surface.reply(
+                turn, Notice(f"Watching for {span(seconds)}: {note}.", emoji="⏱")
+            )
+        loop = WatchLoop(self.services, self.surface, self.watches, watch)
+        watch.task = self.services.tasks.spawn(
+            loop.run(), name=f"watch {request.url} for {turn.user}", on_error=loop.report_error
+        )
+
+    async def cancel_watch(self, turn: Turn, watch_id: str) -> None:
+        """The Cancel button of a watch."""
+        watch = self.watches.get(watch_id)
+        if watch is None:
+            await self.surface.reply(turn, Notice("That watch has already ended."))
+            return
+        watch.stop("cancelled", by=turn.user or None)
+
+    async def unwatch(self, turn: Turn) -> None:
+        """`unwatch` / `stop watching` in a thread: stop the watches running there."""
+        running = self.watches.in_thread(turn.channel, turn.thread) if turn.thread else []
+        if not running:
+            mine = self.watches.of_user(turn.user)
+            hint = (
+                " Yours run in other threads: "
+                + "; ".join(w.describe() for w in mine)
+                + ". Use the Cancel button there, or say `unwatch` in that thread."
+                if mine
+                else ""
+            )
+            await self.surface.reply(turn, Notice("No watch is running in this thread." + hint))
+            return
+        for watch in running:
+            watch.stop("cancelled", by=turn.user or None)
+
+    def watch_lines(self, user: str) -> list[str]:
+        return [w.describe() for w in self.watches.of_user(user)]
+
+    async def shutdown(self, limit: float = 5.0) -> None:
+        """Stop every watch (each tells its thread) and wait for background work to end."""
+        for watch in self.watches:
+            watch.stop("shutdown")
+        await self.services.tasks.drain(limit=limit)

@@ -1,0 +1,144 @@
+"""What the bot says, as typed values: each surface renders them its own way.
+
+Slack renders a reply as Block Kit (``bot.render.blocks.render``), the console as text
+(``bot.render.chat_text.render_reply``). Handlers build replies and never format for a surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.chat.alerts import Alert
+from bot.chat.snapshot import Change, Snapshot
+from bot.diagnosis import Diagnosis
+from bot.knowledge.matcher import Answer
+from bot.knowledge.models import Entry
+from bot.probe.models import ProbeReport
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
+    """What to probe; carried by the diagnosis buttons so any replica can repeat it."""
+
+    url: str
+    origin: str | None = None  # host[:port] to probe directly as the origin
+    code: int | None = None  # the status the user said they saw
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerReply:
+    answer: Answer
+    share: bool = False  # offer a button that posts the (private) answer in the channel
+
+
+@dataclass(frozen=True, slots=True)
+class EntryReply:
+    entry: Entry
+    share: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HelpReply:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One short message: a refusal, a limit, an error. ``text`` may use `code` and *bold*."""
+
+    text: str
+    emoji: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    url: str
+    done: tuple[str, ...]  # phases completed so far
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchInfo:
+    """Shown on the first diagnosis of a watch: until when, how often, and how to cancel."""
+
+    watch_id: str
+    until: datetime  # UTC
+    interval: float  # seconds between probes
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    """A full diagnosis; ``change`` says what differs from the previous probe, if there was one."""
+
+    request: ProbeRequest
+    report: ProbeReport
+    diagnosis: Diagnosis
+    snapshot: Snapshot
+    entry: Entry | None = None
+    change: Change | None = None
+    watch: WatchInfo | None = None
+    buttons: bool = True  # "Probe again", "Compare with origin", "Share in channel"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSummary:
+    """The one-line channel message of a probe whose diagnosis went into a thread."""
+
+    url: str
+    diagnosis: Diagnosis
+    user: str | None = None
+    shared_by: str | None = None  # set when someone pressed "Share in channel"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedVerdict:
+    """A diagnosis shared in the channel from its thread (built from a button's payload)."""
+
+    request: ProbeRequest
+    snapshot: Snapshot
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReply:
+    """The answer to an alert seen in a watched channel: the knowledge entry for its code."""
+
+    alert: Alert
+    entry: Entry
+    probing: bool  # a probe of the alert's URL follows in the thread
+    skipped: str | None = None  # why no probe follows, when there is a URL
+
+
+WatchEventKind = Literal["changed", "recovered", "expired", "cancelled", "shutdown", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """A watch's news in its thread: the outcome changed, it recovered, or it stopped."""
+
+    kind: WatchEventKind
+    watch_id: str
+    url: str
+    snapshot: Snapshot | None = None  # the latest result
+    change: Change | None = None  # compared with the previous result
+    by: str | None = None  # who cancelled
+    probes: int = 0  # probes run so far
+    detail: str | None = None  # extra words (an error, the time left)
+    until: datetime | None = None  # still watching until then (for "changed")
+
+
+Reply = (
+    AnswerReply
+    | EntryReply
+    | HelpReply
+    | Notice
+    | Progress
+    | ProbeOutcome
+    | ProbeSummary
+    | SharedVerdict
+    | AlertReply
+    | WatchEvent
+)

@@ -1,0 +1,91 @@
+"""What every handler shares: the core (knowledge, matcher, probe, diagnosis), guards and state.
+
+Built once per process and handed to the conversation; tests build it with their own prober,
+settings and limits. Nothing here knows which surface (Slack, console) is in use.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from bot.chat.dedupe import Seen
+from bot.chat.history import History
+from bot.chat.limits import ConcurrencyCap, RateLimiter
+from bot.chat.tasks import Tasks
+from bot.chat.watches import WatchSettings
+from bot.diagnosis import Diagnosis, diagnose
+from bot.knowledge import KnowledgeBase, Matcher
+from bot.probe.models import ProbeReport
+from bot.probe.runner import ProbeSettings, ProgressCallback, probe
+from bot.probe.safety import ProbePolicy
+
+log = logging.getLogger(__name__)
+
+Visibility = Literal["ephemeral", "in_channel"]
+
+
+class Prober(Protocol):
+    def __call__(
+        self, url: str, *, origin: str | None, on_progress: ProgressCallback | None
+    ) -> Awaitable[ProbeReport]: ...
+
+
+Diagnoser = Callable[[ProbeReport, int | None], Diagnosis]
+
+
+@dataclass(slots=True)
+class Services:
+    kb: KnowledgeBase
+    matcher: Matcher
+    prober: Prober
+    diagnoser: Diagnoser
+    policy: ProbePolicy
+    visibility: Visibility = "ephemeral"
+    rate: RateLimiter = field(default_factory=lambda: RateLimiter(5, 60.0))
+    cap: ConcurrencyCap = field(default_factory=lambda: ConcurrencyCap(4))
+    # Alerts probe on behalf of a channel, not a person: an alert storm gets its own budget.
+    alert_rate: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600.0))
+    watch_channels: frozenset[str] = frozenset()
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    seen_events: Seen = field(default_factory=Seen)
+    seen_messages: Seen = field(default_factory=Seen)
+    tasks: Tasks = field(default_factory=Tasks)
+    history: History = field(default_factory=History)
+    progress_interval: float = 1.0  # seconds between two updates of a probe's progress message
+
+    @classmethod
+    def build(
+        cls,
+        kb: KnowledgeBase,
+        settings: ProbeSettings,
+        *,
+        matcher: Matcher | None = None,
+        **kwargs: Any,
+    ) -> Services:
+        """Services using the real probe and diagnosis."""
+
+        def diagnoser(report: ProbeReport, stated_code: int | None) -> Diagnosis:
+            return diagnose(report, kb, stated_code=stated_code)
+
+        return cls(
+            kb=kb,
+            matcher=matcher or Matcher(kb),
+            prober=functools.partial(probe, settings=settings),
+            diagnoser=diagnoser,
+            policy=settings.policy,
+            **kwargs,
+        )
+
+    def fresh(self, event_id: str | None, channel: str | None, ts: str | None) -> bool:
+        """False for a redelivered event or a message already handled under another event."""
+        if event_id and not self.seen_events.first(("event", event_id)):
+            log.info("ignoring redelivered event %s", event_id)
+            return False
+        if channel and ts and not self.seen_messages.first(("message", channel, ts)):
+            log.info("ignoring message %s/%s already handled", channel, ts)
+            return False
+        return True

@@ -1,0 +1,38 @@
+"""The App Home tab: how to use the bot, the codes by product, the user's recent probes.
+
+Published with ``views.publish`` whenever someone opens the tab, so it always shows their latest
+probes and watches (kept in this process's memory).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.conversation import Conversation
+from bot.render.home import home_view
+
+RECENT = 10
+EVENTS = ("app_home_opened",)
+
+
+def register(app: AsyncApp, conversation: Conversation) -> None:
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab is the DM: nothing to publish
+        user = str(event.get("user", ""))
+        if user:
+            await publish_home(conversation, client, user)
+
+
+async def publish_home(conversation: Conversation, client: AsyncWebClient, user: str) -> None:
+    services = conversation.services
+    view = home_view(
+        services.kb,
+        services.history.recent(user, RECENT),
+        watches=conversation.watch_lines(user),
+    )
+    await client.views_publish(user_id=user, view=view)
