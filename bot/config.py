@@ -203,7 +203,7 @@ def _channels(raw: str | None) -> frozenset[str]:
 def watch_settings(environ: Mapping[str, str]) -> WatchSettings:
     """EO_WATCH_* (the console reads them too, without the Slack settings)."""
     defaults = WatchSettings()
-    interval = _seconds(environ, "EO_WATCH_INTERVAL", defaults.interval, low=5.0, high=3600.0)
+    interval = _seconds(environ, "EO_WATCH_INTERVAL", defaults.interval, low=1.0, high=3600.0)
     longest = _seconds(
         environ, "EO_WATCH_MAX_DURATION", defaults.max_duration, low=60.0, high=86400.0
     )

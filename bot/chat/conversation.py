@@ -135,7 +135,7 @@ class Conversation:
         except TargetRefused as exc:
             await self.surface.reply(turn, Notice(f"I won't watch that: {exc}", emoji="🚫"))
             return
-        seconds, note = self.services.watch.clamp(asked)
+        seconds, note = self.watches.settings.clamp(asked)
         try:
             self.watches.check(request, user=turn.user, channel=turn.channel, thread=turn.thread)
         except WatchLimit as exc:

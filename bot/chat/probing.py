@@ -125,7 +125,7 @@ def remember(
             status=snap.status,
             code=outcome.diagnosis.code,
             fault=outcome.diagnosis.fault,
-            verdict=verdict(outcome.diagnosis.code, outcome.diagnosis.fault),
+            verdict=verdict(outcome.diagnosis.code, outcome.diagnosis.fault, snap.status),
             channel=channel,
             thread=thread,
         ),

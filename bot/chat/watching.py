@@ -94,7 +94,7 @@ class WatchLoop:
         except Exception as exc:
             w.errors += 1
             log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=True)
-            if w.errors >= self.services.watch.max_errors:
+            if w.errors >= self.book.settings.max_errors:
                 await self._tell(
                     "failed", detail=f"{type(exc).__name__}, {w.errors} times in a row"
                 )

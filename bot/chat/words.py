@@ -21,11 +21,15 @@ _SIDE = {
 }
 
 
-def verdict(code: int | None, fault: str) -> str:
-    """ "522: fault at the network path", "no EdgeOne error code: no fault found"."""
+def verdict(code: int | None, fault: str, status: int | None = None) -> str:
+    """ "522: fault at the network path", "200: no fault found".
+
+    A healthy result shows the status it got: the code may be the one the user reported, which
+    this probe did not reproduce.
+    """
     shown = str(code) if code is not None else "no EdgeOne error code"
     if fault == "none":
-        return f"{shown}: no fault found"
+        return f"{status if status is not None else shown}: no fault found"
     return f"{shown}: fault at {_SIDE.get(fault, fault)}"
 
 
@@ -34,7 +38,7 @@ def state(snapshot: Snapshot) -> str:
     status = f"HTTP {snapshot.status}" if snapshot.status is not None else "no response"
     if snapshot.status is None and snapshot.failed_phase:
         status += f" ({snapshot.failed_phase} failed)"
-    return f"{status}, {verdict(snapshot.code, snapshot.fault)}"
+    return f"{status}, {verdict(snapshot.code, snapshot.fault, snapshot.status)}"
 
 
 def when(info: WatchInfo) -> str:

@@ -328,7 +328,7 @@ def diagnosis_message(
 
 
 def _verdict(diagnosis: Diagnosis) -> str:
-    return verdict(diagnosis.code, diagnosis.fault)
+    return verdict(diagnosis.code, diagnosis.fault, diagnosis.support.status_code)
 
 
 def _change_text(change: Change) -> str:
@@ -464,9 +464,10 @@ def shared_verdict_message(reply: SharedVerdict) -> Message:
     snap = reply.snapshot
     status = f"HTTP {snap.status}" if snap.status is not None else "no response"
     when = snap.at.strftime("%Y-%m-%d %H:%M UTC")
+    shown = verdict(snap.code, snap.fault, snap.status)
     line = (
         f"📣 <@{reply.user}> shared a probe of {_esc(reply.request.url)}: "
-        f"*{_esc(verdict(snap.code, snap.fault))}* ({status}, {when}). Details in the thread."
+        f"*{_esc(shown)}* ({status}, {when}). Details in the thread."
     )
     return _message([_section(line)], _unmark(line))
 

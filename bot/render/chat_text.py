@@ -59,7 +59,7 @@ def render_reply(reply: Reply, *, style: Style | None = None) -> str | None:
         return None  # the full diagnosis was printed already
     if isinstance(reply, SharedVerdict):
         snap = reply.snapshot
-        return f"(shared) {reply.request.url}: {verdict(snap.code, snap.fault)}"
+        return f"(shared) {reply.request.url}: {verdict(snap.code, snap.fault, snap.status)}"
     if isinstance(reply, AlertReply):
         return _alert(reply, st)
     return _watch_event(reply, st)

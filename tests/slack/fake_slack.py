@@ -48,6 +48,15 @@ class Call:
         """Every text in the blocks, joined: what a reader of the message sees."""
         return "\n".join(_texts(self.blocks))
 
+    @property
+    def view(self) -> dict[str, Any]:
+        """The view of a views.open / views.publish call."""
+        view = self.body.get("view") or {}
+        return json.loads(view) if isinstance(view, str) else dict(view)
+
+    def view_text(self) -> str:
+        return "\n".join(_texts(self.view.get("blocks", [])))
+
 
 def _texts(node: Any) -> list[str]:
     if isinstance(node, dict):

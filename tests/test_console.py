@@ -1,0 +1,114 @@
+"""The local console: the same handlers as Slack, driven through a pipe, rendered as text."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import console_main
+from tests.servers import HTTPServer
+from tests.servers.http import Response
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = {
+    "EO_PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
+    "EO_PROBE_ALLOW_PORTS": "1-65535",
+    "EO_PROBE_DEADLINE": "3",
+    "EO_WATCH_INTERVAL": "1",
+    "NO_COLOR": "1",
+}
+
+
+def run(lines: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    status = console_main(
+        env or dict(LOOPBACK), stdin=io.StringIO("\n".join(lines) + "\n"), out=out
+    )
+    return status, out.getvalue()
+
+
+def test_questions_are_answered_like_in_slack() -> None:
+    status, out = run(["/eo 524", "@eo NODE_FUNCTON_INVOCATION_TIMEOUT", "origin keeps timing out"])
+    assert status == 0
+    assert out.count("524") >= 2
+    assert "NODE_FUNCTION_INVOCATION_TIMEOUT" in out
+    blocks = [b for b in out.split("\n\n") if b.strip()]
+    assert len(blocks) >= 3  # one answer per line
+
+
+def test_probe_then_again_shows_what_changed_then_compare() -> None:
+    with (
+        HTTPServer(sequence=[Response(status=502), Response(status=200)]) as edge,
+        HTTPServer(status=200) as origin,
+    ):
+        url = f"http://127.0.0.1:{edge.port}/cart"
+        status, out = run(
+            [f"@eo {url} gives 502", "again", f"compare 127.0.0.1:{origin.port}", "quit", "/eo 524"]
+        )
+        assert edge.hits == 3
+        assert origin.hits == 1
+    assert status == 0
+    first, _, rest = out.partition("What changed: 502 → 200")
+    assert "502" in first
+    assert "Fault: origin" in first
+    assert rest, out
+    assert "Origin" in rest
+    assert f"127.0.0.1:{origin.port}" in rest
+    # `quit` ends the session: the question after it is never answered.
+    assert "Origin response timeout" not in rest
+
+
+def test_watch_through_a_pipe_runs_to_the_recovery() -> None:
+    responses = [Response(status=503), Response(status=503), Response(status=200)]
+    with HTTPServer(sequence=responses) as target:
+        status, out = run([f"watch http://127.0.0.1:{target.port}/ for 1m"])
+        assert target.hits == 3
+    assert status == 0
+    assert "Watching" in out
+    assert "Recovered: 503 → 200" in out
+
+
+def test_bad_lines_get_plain_answers() -> None:
+    status, out = run(
+        ["again", "compare", "watch for 10m", "probe", "x" * 5000, "/eo probe http://10.0.0.1/"]
+    )
+    assert status == 0
+    assert "Nothing to probe again yet" in out
+    assert "Probe a URL first" in out
+    assert "I need a URL to watch" in out
+    assert "I need a URL to probe" in out
+    assert "at most 4000" in out
+    assert "won't probe" in out
+
+
+def test_bad_setting_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run(["/eo 524"], env={"EO_WATCH_INTERVAL": "soon"})
+    assert status == 2
+    assert out == ""
+    assert "EO_WATCH_INTERVAL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["console"], []], ids=["console", "no-arguments"])
+def test_entry_point_reads_a_pipe(argv: list[str]) -> None:
+    """`eo-bot console`, and `eo-bot` without Slack settings (the README's run command)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "EO_"))}
+    env.update(NO_COLOR="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        input="/eo 524\n\n# a comment\nhelp\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "524" in result.stdout
+    assert "watch https://" in result.stdout  # the console's help
+    assert "Traceback" not in result.stderr
