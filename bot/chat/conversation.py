@@ -113,6 +113,7 @@ class Conversation:
                 request,
                 key=f"alerts:{turn.channel}",
                 rate=self.services.alert_rate,
+                who="Alerts in this channel have",
             )
             if refused is not None:
                 skipped = refused.text

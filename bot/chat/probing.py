@@ -49,11 +49,17 @@ Done = Callable[[ProbeOutcome], Awaitable[None]]
 
 
 def refusal(
-    services: Services, request: ProbeRequest, *, key: str, rate: RateLimiter | None = None
+    services: Services,
+    request: ProbeRequest,
+    *,
+    key: str,
+    rate: RateLimiter | None = None,
+    who: str = "You have",
 ) -> Notice | None:
     """Why this probe may not start now, or None after taking a slot of the concurrency cap.
 
-    ``key`` is whose rate budget pays for it (a user, or an alert channel).
+    ``key`` is whose rate budget pays for it (a user, or an alert channel), ``who`` how the
+    refusal names them.
     """
     try:
         parse_target(request.url, services.policy)
@@ -70,7 +76,7 @@ def refusal(
     if wait is not None:
         services.cap.leave()
         return Notice(
-            f"You have run {limiter.count} probes in the last {span(limiter.window)}, which "
+            f"{who} run {limiter.count} probes in the last {span(limiter.window)}, which "
             f"is the limit. Please try again in {span(max(wait, 1.0))}.",
             emoji="⏳",
         )

@@ -9,6 +9,7 @@ import json
 import urllib.parse
 from typing import Any
 
+from bot.chat.limits import RateLimiter
 from bot.chat.watches import WatchSettings
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
@@ -494,3 +495,47 @@ async def test_app_home_is_published_with_usage_codes_and_recent_probes(bot: Bot
     calls = await bot.fake.wait_calls("views.publish", 2)
     assert url not in calls[1].view_text()  # each person sees their own probes
     assert "No probes yet" in calls[1].view_text()
+
+
+async def test_alert_storm_gets_answers_but_probes_stop_at_the_channel_budget(bot: Bot) -> None:
+    bot.services.watch_channels = frozenset({"C0ALERTS"})
+    bot.services.alert_rate = RateLimiter(1, 600.0)
+    with HTTPServer(status=524) as target:
+        url = f"http://127.0.0.1:{target.port}/"
+        await bot.event(alert_event(f"HTTP 524 on {url}", ts="1.1"))
+        await bot.fake.wait_calls("chat.postMessage", 2)
+        await bot.settle()
+        await bot.event(alert_event(f"HTTP 524 on {url}", ts="2.2"))
+        await bot.fake.wait_calls("chat.postMessage", 3)
+        await bot.settle()
+        assert target.hits == 1
+    second = bot.fake.of("chat.postMessage")[-1]
+    assert second.body["thread_ts"] == "2.2"
+    assert "No probe: Alerts in this channel have run 1 probes" in second.block_text()
+
+
+async def test_watch_from_the_slash_command_opens_a_thread(bot: Bot) -> None:
+    fast_watches(bot)
+    with HTTPServer(sequence=[Response(status=502), Response(status=200)]) as target:
+        await bot.command(f"watch http://127.0.0.1:{target.port}/ for 1m")
+        await bot.fake.wait_for(
+            lambda: any("Recovered" in c.text for c in bot.fake.calls), what="recovery"
+        )
+        await bot.settle()
+    opener, *in_thread = bot.fake.of("chat.postMessage")
+    assert "thread_ts" not in opener.body
+    assert "Watching" in opener.text
+    assert in_thread
+    assert all(p.body["thread_ts"] == "1700000001.000100" for p in in_thread)
+
+
+async def test_watch_in_a_channel_without_the_bot_is_explained_privately(bot: Bot) -> None:
+    bot.fake.error_next("chat.postMessage", "not_in_channel")
+    with HTTPServer(status=502) as target:
+        await bot.command(f"watch http://127.0.0.1:{target.port}/")
+        (private,) = await bot.fake.wait_calls("response_url")
+        await bot.settle()
+        assert target.hits == 0
+    assert "/invite" in private.text
+    assert len(bot.conversation.watches) == 0
+    assert bot.services.cap.running == 0
