@@ -51,6 +51,7 @@ class ConsoleSurface:
         self.out = out
         self.style = style or Style()
         self.last: ProbeOutcome | None = None
+        self.closed = False  # the reader went away (`| head`): stop reading input
         self._refs = itertools.count(1)
 
     async def reply(self, turn: Turn, reply: Reply, *, public: bool = False) -> None:
@@ -67,10 +68,13 @@ class ConsoleSurface:
         if isinstance(reply, ProbeOutcome) and reply.buttons and reply.watch is None:
             self.last = reply
         text = render_reply(reply, style=self.style)
-        if text is None:
+        if text is None or self.closed:
             return
-        self.out.write(text.rstrip("\n") + "\n\n")
-        self.out.flush()
+        try:
+            self.out.write(text.rstrip("\n") + "\n\n")
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
 
 
 class Console:
@@ -153,7 +157,7 @@ async def run_console(
             raw = await lines.get()
             if raw == "":  # end of input
                 break
-            if not await console.line(raw):
+            if not await console.line(raw) or surface.closed:
                 break
         await console.finish()
     except asyncio.CancelledError:
@@ -182,7 +186,10 @@ class _LineReader:
                 raw = self._read_line()
             except (OSError, ValueError, UnicodeDecodeError):
                 raw = ""  # a closed or undecodable input ends the session like EOF
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, raw)
+            try:
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, raw)
+            except RuntimeError:
+                return  # the loop has closed: the console is over
             if raw == "":
                 return
 

@@ -19,6 +19,7 @@ from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEv
 from bot.chat.services import Services
 from bot.chat.surface import Surface
 from bot.chat.watches import Watch, WatchBook
+from bot.probe.safety import TargetRefused
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,16 @@ class WatchLoop:
             w.channel, Progress(w.request.url, (), user=w.user or None), thread=w.thread
         )
         w.first_ref = ref
-        outcome = await self._interruptible(observe(self.services, w.request, watch=self.info()))
+        try:
+            outcome = await self._interruptible(
+                observe(self.services, w.request, watch=self.info())
+            )
+        except TargetRefused as exc:
+            await self.surface.update(
+                w.channel, ref, Notice(f"I won't watch that: {exc}", emoji="🚫")
+            )
+            w.first_ref = None  # nothing left to retire
+            return True
         w.first, w.last, w.probes = outcome, outcome.snapshot, 1
         remember(self.services, w.user, outcome, w.channel, w.thread)
         await self.surface.update(w.channel, ref, outcome)
@@ -91,12 +101,17 @@ class WatchLoop:
             )
         except (_Stopped, asyncio.CancelledError):
             raise
+        except TargetRefused as exc:
+            # The name now resolves somewhere the probe may not go: stop, do not retry.
+            await self._tell("failed", detail=f"I won't probe it any more: {exc}")
+            return True
         except Exception as exc:
             w.errors += 1
             log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=True)
             if w.errors >= self.book.settings.max_errors:
                 await self._tell(
-                    "failed", detail=f"{type(exc).__name__}, {w.errors} times in a row"
+                    "failed",
+                    detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})",
                 )
                 return True
             return False
@@ -144,7 +159,7 @@ class WatchLoop:
     async def report_error(self, exc: BaseException) -> None:
         """A crash inside the watch (not a failing site): say so in its thread."""
         w = self.watch
-        await self._tell("failed", detail=f"{type(exc).__name__}; it has been logged")
+        await self._tell("failed", detail=f"an error ({type(exc).__name__}); it has been logged")
         log.error("watch %s of %s crashed", w.id, w.request.url, exc_info=exc)
 
     async def _tell(

@@ -91,5 +91,4 @@ def watch_event_text(event: WatchEvent) -> Text:
             f"`watch {url}` once I am back.",
             (),
         )
-    reason = f" ({event.detail})" if event.detail else ""
-    return Text(f"⚠️ Watch of {url} stopped: probing kept failing{reason}.", ())
+    return Text(f"⚠️ Watch of {url} stopped: {event.detail or 'probing kept failing'}.", ())

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import buttons
@@ -82,7 +83,18 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             return
         trigger = str(body.get("trigger_id", ""))
         view = compare_modal(value, channel=turn.channel, thread=turn.thread)
-        await client.views_open(trigger_id=trigger, view=view)
+        try:
+            await client.views_open(trigger_id=trigger, view=view)
+        except SlackApiError as exc:
+            # Trigger ids expire after 3 s; a slow round trip must not leave the press unanswered.
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            await conversation.surface.reply(
+                turn,
+                Notice(
+                    "I could not open the form. Mention me in this thread instead: "
+                    "`@eo probe <url> origin=<host|ip>[:port]`."
+                ),
+            )
 
     @app.view(COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The conversation's ``Surface`` on Slack: replies rendered as Block Kit and sent with the Web API.
 
-Private replies go to the turn's ``response_url`` (ephemeral unless asked otherwise); everything
-else is a message in the channel or thread. Slack's "you are not in this channel" errors become
+Private replies go to the turn's ``response_url`` (ephemeral unless asked otherwise), or as an
+ephemeral message for a button or modal without one; everything else is a message in the channel
+or thread. Slack's "you are not in this channel" errors become
 ``CannotPost`` so the core can tell the person what to do.
 """
 
@@ -30,6 +31,17 @@ class SlackSurface:
                 response_type="in_channel" if public else "ephemeral",
                 # A button's response_url would otherwise replace the message holding it.
                 replace_original=False if turn.kind == "action" else None,
+            )
+            return
+        if turn.kind == "action" and turn.user and not public:
+            # A modal submission has no response_url: answer only the person who submitted it.
+            message = render(reply)
+            await self.client.chat_postEphemeral(
+                channel=turn.channel,
+                user=turn.user,
+                text=message.text,
+                blocks=message.block_dicts(),
+                thread_ts=turn.thread,
             )
             return
         await self.post(turn.channel, reply, thread=turn.thread)

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.chat.limits import RateLimiter
 from bot.chat.watches import WatchSettings
+from bot.probe.safety import TargetRefused
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
 from tests.slack.conftest import Bot, fixture
@@ -539,3 +540,87 @@ async def test_watch_in_a_channel_without_the_bot_is_explained_privately(bot: Bo
     assert "/invite" in private.text
     assert len(bot.conversation.watches) == 0
     assert bot.services.cap.running == 0
+
+
+async def test_watch_that_keeps_crashing_gives_up_and_says_why(bot: Bot) -> None:
+    fast_watches(bot, max_errors=2)
+    real = bot.services.prober
+    calls = 0
+
+    async def flaky(url: str, *, origin: str | None, on_progress: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return await real(url, origin=origin, on_progress=on_progress)
+        raise RuntimeError("resolver exploded")
+
+    bot.services.prober = flaky
+    with HTTPServer(status=502) as target:
+        await bot.event(mention(f"<@UBOT> watch http://127.0.0.1:{target.port}/"))
+        await bot.fake.wait_for(
+            lambda: any("stopped" in c.text for c in bot.fake.of("chat.postMessage")),
+            what="give up",
+        )
+        await bot.settle()
+    told = bot.fake.of("chat.postMessage")[-1].text
+    assert "probing failed 2 times in a row (RuntimeError)" in told
+    assert calls == 3
+    assert len(bot.conversation.watches) == 0
+
+
+async def test_watch_stops_when_the_target_becomes_off_limits(bot: Bot) -> None:
+    fast_watches(bot)
+    real = bot.services.prober
+    calls = 0
+
+    async def moved(url: str, *, origin: str | None, on_progress: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return await real(url, origin=origin, on_progress=on_progress)
+        raise TargetRefused("shop.example.com resolves to 10.0.0.7, a private address")
+
+    bot.services.prober = moved
+    with HTTPServer(status=502) as target:
+        await bot.event(mention(f"<@UBOT> watch http://127.0.0.1:{target.port}/"))
+        await bot.fake.wait_for(
+            lambda: any("won't probe it" in c.text for c in bot.fake.of("chat.postMessage")),
+            what="refusal",
+        )
+        await bot.settle()
+    assert calls == 2  # no retries of a refused target
+    assert "private address" in bot.fake.of("chat.postMessage")[-1].text
+
+
+async def test_watch_of_an_internal_address_is_refused_at_once(bot: Bot) -> None:
+    await bot.event(mention("<@UBOT> watch http://169.254.169.254/latest/meta-data/"))
+    (answer,) = await bot.fake.wait_calls("chat.postMessage")
+    assert "won't watch that" in answer.text
+    assert len(bot.conversation.watches) == 0
+
+
+async def test_compare_form_that_cannot_open_is_answered(bot: Bot) -> None:
+    with HTTPServer(status=502) as target:
+        first = await probe_in_thread(bot, f"http://127.0.0.1:{target.port}/")
+    bot.fake.error_next("views.open", "expired_trigger_id")
+    await bot.action(press(first, "eo_compare", ts="1700000001.000100"))
+    (private,) = await bot.fake.wait_calls("response_url")
+    assert "could not open the form" in private.text
+    assert "origin=" in private.text
+
+
+async def test_compare_refused_by_the_rate_limit_answers_only_the_submitter(bot: Bot) -> None:
+    with HTTPServer(status=502) as edge:
+        first = await probe_in_thread(bot, f"http://127.0.0.1:{edge.port}/")
+        await bot.action(press(first, "eo_compare", ts="1700000001.000100"))
+        (opened,) = await bot.fake.wait_calls("views.open")
+        bot.services.rate = RateLimiter(1, 60.0)
+        bot.services.rate.acquire("U0ALICE")
+        status, _ = await submit(bot, opened, "127.0.0.1:9")
+        assert status == 200
+        (ephemeral,) = await bot.fake.wait_calls("chat.postEphemeral")
+        await bot.settle()
+        assert edge.hits == 1
+    assert ephemeral.body["user"] == "U0ALICE"
+    assert ephemeral.body["thread_ts"] == THREAD
+    assert "try again in" in ephemeral.text
