@@ -11,12 +11,14 @@ from bot.chat.replies import WatchEvent, WatchInfo
 from bot.chat.snapshot import Snapshot
 from bot.chat.watches import span
 
-_SIDE = {
+# Where a fault lies, for people: diagnosis faults and the knowledge base's cause sides.
+SIDE = {
     "origin": "the origin",
     "edge": "EdgeOne",
     "network": "the network path",
     "dns": "DNS",
     "client": "the client",
+    "code": "your code",
     "none": "nothing",
 }
 
@@ -30,7 +32,7 @@ def verdict(code: int | None, fault: str, status: int | None = None) -> str:
     shown = str(code) if code is not None else "no EdgeOne error code"
     if fault == "none":
         return f"{status if status is not None else shown}: no fault found"
-    return f"{shown}: fault at {_SIDE.get(fault, fault)}"
+    return f"{shown}: fault at {SIDE.get(fault, fault)}"
 
 
 def state(snapshot: Snapshot) -> str:

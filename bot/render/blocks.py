@@ -46,7 +46,7 @@ from bot.chat.replies import (
     WatchInfo,
 )
 from bot.chat.snapshot import Change
-from bot.chat.words import verdict, watch_event_text, watch_info_text
+from bot.chat.words import SIDE, verdict, watch_event_text, watch_info_text
 from bot.diagnosis import Diagnosis
 from bot.knowledge.matcher import Answer, Match
 from bot.knowledge.models import Entry, Responder
@@ -73,15 +73,6 @@ COMPARE_MODAL = "eo_compare_modal"  # callback_id of the modal
 ORIGIN_BLOCK = "origin"
 ORIGIN_INPUT = "origin_input"
 
-_SIDE = {
-    "origin": "the origin",
-    "edge": "EdgeOne",
-    "network": "the network path",
-    "dns": "DNS",
-    "client": "the client",
-    "code": "your code",
-    "none": "nothing: it looks healthy",
-}
 _RESPONDER = {
     Responder.EDGE: "the EdgeOne node (or platform) answers with this itself",
     Responder.ORIGIN: "the origin sends this; EdgeOne passes it through",
@@ -202,9 +193,7 @@ def entry_blocks(entry: Entry, *, compact: bool = False) -> list[Block]:
         blocks.append(_context(f"Knowledge entry `{entry.id}`; ask `/eo {entry.code}` for more."))
         return blocks
     causes = [
-        f"({_SIDE.get(g.side.value, g.side.value)}) {item}"
-        for g in entry.causes
-        for item in g.items
+        f"({SIDE.get(g.side.value, g.side.value)}) {item}" for g in entry.causes for item in g.items
     ]
     blocks.append(_section(_bullets("*Likely causes*", causes)))
     checks: list[str] = []

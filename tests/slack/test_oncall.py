@@ -542,54 +542,50 @@ async def test_watch_in_a_channel_without_the_bot_is_explained_privately(bot: Bo
     assert bot.services.cap.running == 0
 
 
+class FailsAfterFirst:
+    """A prober that probes for real once, then raises ``error`` (injected like any prober)."""
+
+    def __init__(self, real: Any, error: Exception) -> None:
+        self.real = real
+        self.error = error
+        self.calls = 0
+
+    async def __call__(self, url: str, *, origin: str | None, on_progress: Any) -> Any:
+        self.calls += 1
+        if self.calls == 1:
+            return await self.real(url, origin=origin, on_progress=on_progress)
+        raise self.error
+
+
+async def watch_until_told(bot: Bot, port: int, words: str) -> str:
+    await bot.event(mention(f"<@UBOT> watch http://127.0.0.1:{port}/"))
+    await bot.fake.wait_for(
+        lambda: any(words in c.text for c in bot.fake.of("chat.postMessage")), what=words
+    )
+    await bot.settle()
+    return bot.fake.of("chat.postMessage")[-1].text
+
+
 async def test_watch_that_keeps_crashing_gives_up_and_says_why(bot: Bot) -> None:
     fast_watches(bot, max_errors=2)
-    real = bot.services.prober
-    calls = 0
-
-    async def flaky(url: str, *, origin: str | None, on_progress: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            return await real(url, origin=origin, on_progress=on_progress)
-        raise RuntimeError("resolver exploded")
-
-    bot.services.prober = flaky
+    prober = FailsAfterFirst(bot.services.prober, RuntimeError("resolver exploded"))
+    bot.services.prober = prober
     with HTTPServer(status=502) as target:
-        await bot.event(mention(f"<@UBOT> watch http://127.0.0.1:{target.port}/"))
-        await bot.fake.wait_for(
-            lambda: any("stopped" in c.text for c in bot.fake.of("chat.postMessage")),
-            what="give up",
-        )
-        await bot.settle()
-    told = bot.fake.of("chat.postMessage")[-1].text
+        told = await watch_until_told(bot, target.port, "stopped")
     assert "probing failed 2 times in a row (RuntimeError)" in told
-    assert calls == 3
+    assert prober.calls == 3
     assert len(bot.conversation.watches) == 0
 
 
 async def test_watch_stops_when_the_target_becomes_off_limits(bot: Bot) -> None:
     fast_watches(bot)
-    real = bot.services.prober
-    calls = 0
-
-    async def moved(url: str, *, origin: str | None, on_progress: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            return await real(url, origin=origin, on_progress=on_progress)
-        raise TargetRefused("shop.example.com resolves to 10.0.0.7, a private address")
-
-    bot.services.prober = moved
+    refused = TargetRefused("shop.example.com resolves to 10.0.0.7, a private address")
+    prober = FailsAfterFirst(bot.services.prober, refused)
+    bot.services.prober = prober
     with HTTPServer(status=502) as target:
-        await bot.event(mention(f"<@UBOT> watch http://127.0.0.1:{target.port}/"))
-        await bot.fake.wait_for(
-            lambda: any("won't probe it" in c.text for c in bot.fake.of("chat.postMessage")),
-            what="refusal",
-        )
-        await bot.settle()
-    assert calls == 2  # no retries of a refused target
-    assert "private address" in bot.fake.of("chat.postMessage")[-1].text
+        told = await watch_until_told(bot, target.port, "won't probe it")
+    assert prober.calls == 2  # no retries of a refused target
+    assert "private address" in told
 
 
 async def test_watch_of_an_internal_address_is_refused_at_once(bot: Bot) -> None:
