@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,33 @@ def test_entry_point_reads_a_pipe(argv: list[str]) -> None:
     assert "524" in result.stdout
     assert "watch https://" in result.stdout  # the console's help
     assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_a_watch_and_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "EO_"))}
+    env.update(LOOPBACK)
+    with HTTPServer(status=502) as target:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(f"watch http://127.0.0.1:{target.port}/ for 5m\n")
+        proc.stdin.flush()
+        seen = []
+        for line in proc.stdout:  # the input stays open: only Ctrl-C ends this session
+            seen.append(line)
+            if "Watching:" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Watching:" in "".join(seen)
+    assert "stopped: eo-bot is shutting down" in rest
+    assert "Traceback" not in err

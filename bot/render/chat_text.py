@@ -54,6 +54,8 @@ def render_reply(reply: Reply, *, style: Style | None = None) -> str | None:
     if isinstance(reply, Progress):
         return None if reply.done else st.dim(f"Probing {reply.url} …")
     if isinstance(reply, ProbeOutcome):
+        if reply.watch is not None and not reply.watch.active:
+            return None  # Slack takes the Cancel button off; the watch's news said it ended
         return _outcome(reply, st)
     if isinstance(reply, ProbeSummary):
         return None  # the full diagnosis was printed already
