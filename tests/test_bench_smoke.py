@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import ask, probe, slack
+from bench import alerts, ask, probe, slack
 from bench.__main__ import BENCHES
 
 
@@ -162,3 +162,15 @@ def test_measure_slack_tiny_and_report() -> None:
     text = slack.format_report(ask.Machine.current(), figures)
     assert "ratio eo-bot / no-op" in text
     assert "non-200" in text
+
+
+def test_measure_alerts_tiny() -> None:
+    messages = alerts.corpus()
+    assert len(messages) > 50
+    figures = alerts.measure(messages[:12], rounds=1)
+    assert figures.messages == 12
+    assert 0 < figures.found <= 12  # the corpus starts with real alerts
+    assert 0 < figures.p50_us <= figures.p99_us <= figures.max_us
+    report = alerts.format_report(figures)
+    assert "find_alert" in report
+    assert "re.search" in report
