@@ -207,6 +207,12 @@ def watch_settings(environ: Mapping[str, str]) -> WatchSettings:
     longest = _seconds(
         environ, "EO_WATCH_MAX_DURATION", defaults.max_duration, low=60.0, high=86400.0
     )
+    if interval > longest:
+        raise ConfigError(
+            "EO_WATCH_INTERVAL",
+            f"is longer than EO_WATCH_MAX_DURATION ({interval:g} s > {longest:g} s): a watch would "
+            "never probe twice",
+        )
     return WatchSettings(
         interval=interval,
         default_duration=min(defaults.default_duration, longest),

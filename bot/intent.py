@@ -42,16 +42,21 @@ USAGE = "probe <url> [origin=<host|ip>[:port]]"
 WATCH_USAGE = "watch <url> [for 30m] [origin=<host|ip>[:port]]"
 
 # "for 30m", "for 2 hours", "for 90s", "for 1h30m": how long a watch may run.
+_UNIT = r"(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)"
+# "for 30m", "for 2 hours", "for 1h 30m": every number-and-unit part after "for"; when what
+# follows "for" is not a duration, the next word is taken so the answer can quote it.
 _FOR = re.compile(
-    r"(?<![\w-])for\s+(\S+(?:\s+(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b)?)",
+    rf"(?<![\w-])for\s+(\d+(?:\.\d+)?\s*{_UNIT}?(?![\w.])"
+    rf"(?:\s*\d+(?:\.\d+)?\s*{_UNIT}(?![\w.]))*|\S+)",
     re.IGNORECASE,
 )
-_DURATION_PART = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)?", re.IGNORECASE
-)
+_DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_UNIT})?", re.IGNORECASE)
 _UNWATCH = re.compile(
-    r"^(?:unwatch|stop\s+watch(?:ing)?|cancel\s+(?:the\s+)?watch(?:es|ing)?|stop)\b", re.IGNORECASE
+    r"^(?:unwatch|stop\s+watch(?:ing)?|cancel\s+(?:the\s+)?watch(?:es|ing)?)\b"
+    r"|^(?:stop|cancel)(?:\s+(?:it|that|this|please))?[.!]*$",
+    re.IGNORECASE,
 )
+MAX_ORIGIN = 261  # a DNS name (253) with a port
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +120,7 @@ def parse(raw: str) -> Intent:
         return _explicit_probe(text[len(words[0]) :].strip(), text, plain.links)
     if first == "watch":
         return _watch(text[len(words[0]) :].strip())
-    if len(words) <= 4 and _UNWATCH.match(text):
+    if _UNWATCH.match(text):
         return Unwatch()
     url = _first_url(text)
     if url is not None:
@@ -145,7 +150,7 @@ def _watch(rest: str) -> Watch | Invalid:
     duration: float | None = None
     match = _FOR.search(rest)
     if match is not None:
-        duration = parse_duration(match.group(1))
+        duration = parse_duration(match.group(1).strip())
         if duration is None:
             return Invalid(
                 f"I could not read “{_short(match.group(1))}” as a duration. Usage: "
@@ -197,7 +202,12 @@ def _take_origin(text: str) -> tuple[str | None, str, str | None]:
     rest = (text[: match.start()] + " " + text[match.end() :]).strip()
     if value.lower().startswith(("http://", "https://")):
         value = value.split("://", 1)[1].split("/", 1)[0]
-    if not value or not _ORIGIN_VALUE.fullmatch(value):
+    if (
+        not value
+        or len(value) > MAX_ORIGIN
+        or not _ORIGIN_VALUE.fullmatch(value)
+        or _bad_port(value)
+    ):
         shown = f" (got “{_short(value)}”)" if value else ""
         return (
             None,
@@ -206,6 +216,13 @@ def _take_origin(text: str) -> tuple[str | None, str, str | None]:
             f"{shown}.",
         )
     return value, rest, None
+
+
+def _bad_port(value: str) -> bool:
+    host, colon, port = value.rpartition(":")
+    if not colon or (":" in host and not host.endswith("]")):
+        return False  # no port, or a bare IPv6 address
+    return not port.isdigit() or not 1 <= int(port) <= 65535
 
 
 def parse_origin(raw: str) -> tuple[str | None, str]:

@@ -17,10 +17,16 @@ from bot.chat.snapshot import Snapshot
 MAX_VALUE = 2000
 MAX_ORIGIN = 300
 _MAX_INPUT = 4 * MAX_VALUE  # what we even try to parse
+_NOT_IN_URLS = frozenset('<>"` ')
 
 
 def encode(request: ProbeRequest, snapshot: Snapshot | None) -> str | None:
-    """The button value, or None when even the bare request does not fit."""
+    """The button value, or None when even the bare request does not fit (or would not read
+    back: ``decode`` must accept whatever this writes)."""
+    try:
+        _check(request.url, request.origin or None, request.code)
+    except ValueError:
+        return None
     data: dict[str, Any] = {"u": request.url}
     if request.origin:
         data["o"] = request.origin
@@ -45,23 +51,28 @@ def decode(value: str) -> tuple[ProbeRequest, Snapshot | None]:
         raise ValueError("the button value is not JSON") from None
     if not isinstance(data, dict):
         raise ValueError("the button value is not an object")
-    url = data.get("u")
+    url, origin, code = _check(data.get("u"), data.get("o"), data.get("c"))
+    snapshot = Snapshot.from_value(data["s"]) if "s" in data else None
+    return ProbeRequest(url=url, origin=origin, code=code), snapshot
+
+
+def _check(url: object, origin: object, code: object) -> tuple[str, str | None, int | None]:
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         raise ValueError("no http(s) URL in the button value")
     if len(url) > MAX_VALUE:
         raise ValueError("URL too long")
-    origin = data.get("o")
+    if any(c in _NOT_IN_URLS or not c.isprintable() for c in url):
+        # Nothing typed in Slack yields these (markup and whitespace end a URL there).
+        raise ValueError("the URL holds characters a URL cannot")
     if origin is not None and (
         not isinstance(origin, str) or not origin or len(origin) > MAX_ORIGIN
     ):
         raise ValueError("malformed origin")
-    code = data.get("c")
     if code is not None and (
         isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 999
     ):
         raise ValueError("malformed status code")
-    snapshot = Snapshot.from_value(data["s"]) if "s" in data else None
-    return ProbeRequest(url=url, origin=origin, code=code), snapshot
+    return url, origin, code
 
 
 def _dumps(data: dict[str, Any]) -> str:

@@ -47,9 +47,11 @@ class Conversation:
         elif isinstance(intent, Ask):
             await self.ask(turn, intent.text)
         elif isinstance(intent, Probe):
-            await self.probe(turn, ProbeRequest(intent.url, intent.origin, intent.code))
+            await self.probe(
+                turn, ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code)
+            )
         elif isinstance(intent, Watch):
-            request = ProbeRequest(intent.url, intent.origin, intent.code)
+            request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code)
             await self.watch(turn, request, intent.duration)
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn)
@@ -207,3 +209,9 @@ class Conversation:
         for watch in self.watches:
             watch.stop("shutdown")
         await self.services.tasks.drain(limit=limit)
+
+
+def _with_scheme(url: str) -> str:
+    """A bare host (``probe shop.example.com/cart``) is probed over https, as the probe assumes;
+    spelling it out keeps messages and button values unambiguous."""
+    return url if "://" in url else f"https://{url}"

@@ -159,7 +159,7 @@ class WatchBook:
 
 
 def span(seconds: float) -> str:
-    """A duration for people: "45 s", "30 min", "2 h", "1 h 30 min"."""
+    """A duration for people: "45 s", "30 min", "90 min", "2 h", "2 h 30 min"."""
     seconds = max(round(seconds), 0)
     if seconds < 120:
         return f"{seconds} s"

@@ -237,8 +237,10 @@ def help_message() -> Message:
 
 
 def notice(text: str, *, emoji: str = "") -> Message:
-    """A one-section message (refusals, rate limits, errors). ``text`` is Slack mrkdwn."""
-    shown = f"{emoji} {text}".strip()
+    """A one-section message (refusals, rate limits, errors). ``text`` may use `code`, *bold*
+    and user mentions; anything else that looks like markup (it may quote the user or a URL) is
+    escaped."""
+    shown = escape_keeping_mentions(f"{emoji} {text}".strip())
     return _message([_section(shown)], _unmark(shown))
 
 
@@ -484,8 +486,12 @@ def watch_event_message(event: WatchEvent) -> Message:
     text = watch_event_text(event)
     headline = _esc(text.headline)
     if event.by and _USER_ID.fullmatch(event.by):
-        # The one piece of markup in the words: who cancelled, as a real mention.
-        headline = headline.replace(_esc(f"<@{event.by}>"), f"<@{event.by}>")
+        # The one piece of markup in the words: who cancelled, as a real mention. It comes after
+        # the URL in the sentence, so only the last occurrence is made live (a URL may hold the
+        # same characters).
+        before, found, after = headline.rpartition(_esc(f"<@{event.by}>"))
+        if found:
+            headline = f"{before}<@{event.by}>{after}"
     lines = [f"*{headline}*", *(f"• {_esc(line)}" for line in text.lines)]
     return _message([_section("\n".join(lines))], "\n".join([text.headline, *text.lines]))
 
@@ -534,7 +540,24 @@ MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
 
 
 def _message(blocks: list[Block], fallback: str) -> Message:
-    return Message(blocks=tuple(fit(blocks)), text=cut(fallback, MAX_FALLBACK))
+    return Message(blocks=tuple(fit(blocks)), text=cut(safe_fallback(fallback), MAX_FALLBACK))
+
+
+_ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})&gt;")
+
+
+def escape_keeping_mentions(text: str) -> str:
+    """Escape Slack's control characters, keeping single-user mentions live.
+
+    A URL or question holding ``<!channel>`` must never ping everyone; naming one user (the bot
+    says who asked) stays a mention: a person could type such a mention themselves anyway.
+    """
+    return _ESCAPED_USER.sub(r"<@\1>", _esc(text))
+
+
+def safe_fallback(text: str) -> str:
+    """The plain-text fallback, escaped: Slack reads ``text`` as markup for notifications too."""
+    return escape_keeping_mentions(text)
 
 
 def fit(blocks: Sequence[Block]) -> list[Block]:

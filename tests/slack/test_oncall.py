@@ -458,7 +458,8 @@ async def test_shutdown_stops_watches_and_tells_their_threads(bot: Bot) -> None:
 async def test_watch_without_a_url_explains_usage(bot: Bot) -> None:
     await bot.event(mention("<@UBOT> watch for 30m"))
     (answer,) = await bot.fake.wait_calls("chat.postMessage")
-    assert "watch <url>" in answer.text
+    assert "I need a URL to watch" in answer.text
+    assert "watch &lt;url&gt;" in answer.block_text()  # shown as <url>, not read as a link
 
 
 # -- App Home -----------------------------------------------------------------------------------
