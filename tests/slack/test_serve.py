@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
+import signal
 import socket
 import sys
 import urllib.parse
@@ -12,6 +15,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from tests.servers import HTTPServer
 from tests.slack.conftest import SECRET, TOKEN, fixture, sign
 from tests.slack.fake_slack import FakeSlack
 
@@ -27,6 +31,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def served(fake: FakeSlack) -> AsyncIterator[str]:
+    async with serving(fake) as (base, _):
+        yield base
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    fake: FakeSlack, **extra: str
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     port = _free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -34,6 +46,7 @@ async def served(fake: FakeSlack) -> AsyncIterator[str]:
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.api_url,
         "PORT": str(port),
+        **extra,
     }
     code = (
         "import os, sys; from bot.slack.server import serve_main; sys.exit(serve_main(os.environ))"
@@ -61,7 +74,7 @@ async def served(fake: FakeSlack) -> AsyncIterator[str]:
                 proc.kill()
                 _, err = await proc.communicate()
                 pytest.fail(f"eo-bot serve did not start: {err.decode()[-2000:]}")
-        yield base
+        yield base, proc
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -91,3 +104,28 @@ async def test_serve_answers_a_signed_command(served: str, fake: FakeSlack) -> N
             assert (await response.json())["mode"] == "http"
     (call,) = await fake.wait_calls("response_url")
     assert "524" in call.text
+
+
+async def test_sigterm_stops_watches_and_tells_their_threads(fake: FakeSlack) -> None:
+    loopback = {"EO_PROBE_ALLOW_NETWORKS": "127.0.0.0/8", "EO_PROBE_ALLOW_PORTS": "1-65535"}
+    with HTTPServer(status=502) as target:
+        async with serving(fake, **loopback) as (base, proc):
+            envelope = fixture("app_mention.json")
+            envelope["event"]["text"] = f"<@UBOT> watch http://127.0.0.1:{target.port}/ for 10m"
+            body = json.dumps(envelope).encode()
+            headers = {"Content-Type": "application/json", **sign(body)}
+            async with aiohttp.ClientSession() as session:
+                async with session.post(f"{base}/slack/events", data=body, headers=headers) as r:
+                    assert r.status == 200
+            await fake.wait_for(
+                lambda: any("Watching" in c.block_text() for c in fake.of("chat.update")),
+                limit=10.0,
+                what="the watch's first diagnosis",
+            )
+            proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):
+                await proc.wait()
+            assert proc.returncode == 0
+    told = fake.of("chat.postMessage")[-1]
+    assert "shutting down" in told.text
+    assert told.body["thread_ts"] == envelope["event"]["thread_ts"]
