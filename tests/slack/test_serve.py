@@ -114,9 +114,11 @@ async def test_sigterm_stops_watches_and_tells_their_threads(fake: FakeSlack) ->
             envelope["event"]["text"] = f"<@UBOT> watch http://127.0.0.1:{target.port}/ for 10m"
             body = json.dumps(envelope).encode()
             headers = {"Content-Type": "application/json", **sign(body)}
-            async with aiohttp.ClientSession() as session:
-                async with session.post(f"{base}/slack/events", data=body, headers=headers) as r:
-                    assert r.status == 200
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(f"{base}/slack/events", data=body, headers=headers) as r,
+            ):
+                assert r.status == 200
             await fake.wait_for(
                 lambda: any("Watching" in c.block_text() for c in fake.of("chat.update")),
                 limit=10.0,
