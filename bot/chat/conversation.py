@@ -167,6 +167,9 @@ class Conversation:
             problem = str(exc) if isinstance(exc, WatchLimit) else CANNOT_POST
             await self.surface.reply(turn, Notice(problem, emoji="🙈"))
             return
+        except BaseException:
+            self.services.cap.leave()  # the slot belongs to a loop that will never start
+            raise
         if note:
             await self.surface.reply(
                 turn, Notice(f"Watching for {span(seconds)}: {note}.", emoji="⏱")
