@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 
 class RateLimiter:
@@ -36,7 +35,7 @@ class RateLimiter:
 
 
 class ConcurrencyCap:
-    """At most ``limit`` probes at once; ``slot()`` yields False when the cap is reached."""
+    """At most ``limit`` probes at once; ``try_enter()`` is False when the cap is reached."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -50,11 +49,3 @@ class ConcurrencyCap:
 
     def leave(self) -> None:
         self.running = max(self.running - 1, 0)
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold a slot taken with ``try_enter`` until the block ends."""
-        try:
-            yield
-        finally:
-            self.leave()

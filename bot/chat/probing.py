@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.chat.history import RecentProbe
@@ -44,8 +43,6 @@ CANNOT_POST = (
     "I can't post in this channel. Invite me with `/invite @eo`, or mention me in a thread, "
     "and ask again."
 )
-
-Done = Callable[[ProbeOutcome], Awaitable[None]]
 
 
 def refusal(
@@ -148,7 +145,6 @@ class ProbeRun:
     request: ProbeRequest
     previous: Snapshot | None = None
     watch: WatchInfo | None = None
-    done: Done | None = None  # called with the outcome once it is posted
     progress_ref: str | None = None
     reply_thread: str | None = None
     progress: _Progress | None = field(default=None)
@@ -191,8 +187,6 @@ class ProbeRun:
             await progress.finish(summary)
         else:
             await progress.finish(outcome)
-        if self.done is not None:
-            await self.done(outcome)
 
     async def report_error(self, exc: BaseException) -> None:
         message = Notice(

@@ -10,13 +10,14 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from bot.chat.dedupe import Seen
 from bot.chat.history import History
 from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.tasks import Tasks
 from bot.chat.watches import WatchSettings
+from bot.config import Visibility
 from bot.diagnosis import Diagnosis, diagnose
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport
@@ -24,8 +25,6 @@ from bot.probe.runner import ProbeSettings, ProgressCallback, probe
 from bot.probe.safety import ProbePolicy
 
 log = logging.getLogger(__name__)
-
-Visibility = Literal["ephemeral", "in_channel"]
 
 
 class Prober(Protocol):

@@ -110,22 +110,22 @@ def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Mes
         return notice(answer.problem)
     blocks: list[Block] = []
     if answer.notes:
-        blocks.append(_context(*(f"_{_esc(n)}_" for n in answer.notes)))
+        blocks.append(context(*(f"_{esc(n)}_" for n in answer.notes)))
     if answer.family and answer.matches:
-        blocks.append(_header(f"EdgeOne codes in the {answer.family} family"))
-        blocks.append(_section("\n".join(f"• {_one_line(m)}" for m in answer.matches)))
+        blocks.append(header(f"EdgeOne codes in the {answer.family} family"))
+        blocks.append(section("\n".join(f"• {_one_line(m)}" for m in answer.matches)))
         blocks.append(
-            _context(f"Ask about one code for the details, e.g. `{answer.matches[0].entry.code}`.")
+            context(f"Ask about one code for the details, e.g. `{answer.matches[0].entry.code}`.")
         )
     elif not answer.matches:
-        blocks.append(_section(f"No confident match for “{_esc(_short(answer.query, 200))}”."))
+        blocks.append(section(f"No confident match for “{esc(short(answer.query, 200))}”."))
         if answer.suggestions:
-            blocks.append(_section("*Did you mean…*"))
+            blocks.append(section("*Did you mean…*"))
             blocks.append(
                 ActionsBlock(
                     elements=[
                         ButtonElement(
-                            text=_plain(_short(_button_label(m), 75)),
+                            text=_plain(short(_button_label(m), 75)),
                             action_id=f"{PICK}:{i}",
                             value=m.entry.id,
                         )
@@ -133,10 +133,10 @@ def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Mes
                     ]
                 )
             )
-            blocks.append(_section("\n".join(f"• {_one_line(m)}" for m in answer.suggestions[:5])))
+            blocks.append(section("\n".join(f"• {_one_line(m)}" for m in answer.suggestions[:5])))
         else:
             blocks.append(
-                _section(
+                section(
                     "Try a status code (`524`), an error name "
                     "(`NODE_FUNCTION_INVOCATION_TIMEOUT`) or a short description "
                     "(`origin took too long`)."
@@ -151,9 +151,7 @@ def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Mes
         rest = answer.matches[full:]
         if rest:
             blocks.append(
-                _section(
-                    "*Other possible matches*\n" + "\n".join(f"• {_one_line(m)}" for m in rest)
-                )
+                section("*Other possible matches*\n" + "\n".join(f"• {_one_line(m)}" for m in rest))
             )
     if share:
         blocks.append(share_actions(f"q:{answer.query}"))
@@ -184,31 +182,29 @@ def entry_blocks(entry: Entry, *, compact: bool = False) -> list[Block]:
     codes = " / ".join(str(c) for c in entry.codes)
     tags = " · ".join(x for x in (entry.product.value, codes, ", ".join(entry.names)) if x)
     blocks: list[Block] = [
-        _header(entry.title),
-        _context(_esc(tags)),
-        _section(f"{_esc(entry.summary)}\n_Who answers: {_RESPONDER[entry.answered_by]}._"),
+        header(entry.title),
+        context(esc(tags)),
+        section(f"{esc(entry.summary)}\n_Who answers: {_RESPONDER[entry.answered_by]}._"),
     ]
     if compact:
-        blocks.append(_section(_bullets("*Fix*", entry.fixes)))
-        blocks.append(_context(f"Knowledge entry `{entry.id}`; ask `/eo {entry.code}` for more."))
+        blocks.append(section(_bullets("*Fix*", entry.fixes)))
+        blocks.append(context(f"Knowledge entry `{entry.id}`; ask `/eo {entry.code}` for more."))
         return blocks
     causes = [
         f"({SIDE.get(g.side.value, g.side.value)}) {item}" for g in entry.causes for item in g.items
     ]
-    blocks.append(_section(_bullets("*Likely causes*", causes)))
+    blocks.append(section(_bullets("*Likely causes*", causes)))
     checks: list[str] = []
     for check in entry.checks:
-        line = f"• {_esc(check.what)}"
+        line = f"• {esc(check.what)}"
         if check.command:
-            line += f"\n```{_esc(check.command)}```"
+            line += f"\n```{esc(check.command)}```"
         checks.append(line)
-    blocks.append(_section("*Check*\n" + "\n".join(checks)))
-    blocks.append(_section(_bullets("*Fix*", entry.fixes)))
-    blocks.append(_section(_bullets("*For support, collect*", entry.support)))
-    sources = " ".join(
-        f"<{u}|{_esc(_short(u.removeprefix('https://'), 60))}>" for u in entry.source
-    )
-    blocks.append(_context(f"Source: {sources}"))
+    blocks.append(section("*Check*\n" + "\n".join(checks)))
+    blocks.append(section(_bullets("*Fix*", entry.fixes)))
+    blocks.append(section(_bullets("*For support, collect*", entry.support)))
+    sources = " ".join(f"<{u}|{esc(short(u.removeprefix('https://'), 60))}>" for u in entry.source)
+    blocks.append(context(f"Source: {sources}"))
     return blocks
 
 
@@ -232,7 +228,7 @@ HELP_TEXT = (
 
 
 def help_message() -> Message:
-    blocks: list[Block] = [_header("eo-bot: EdgeOne troubleshooting"), _section(HELP_TEXT)]
+    blocks: list[Block] = [header("eo-bot: EdgeOne troubleshooting"), section(HELP_TEXT)]
     return _message(blocks, _unmark(HELP_TEXT))
 
 
@@ -241,7 +237,7 @@ def notice(text: str, *, emoji: str = "") -> Message:
     and user mentions; anything else that looks like markup (it may quote the user or a URL) is
     escaped."""
     shown = escape_keeping_mentions(f"{emoji} {text}".strip())
-    return _message([_section(shown)], _unmark(shown))
+    return _message([section(shown)], _unmark(shown))
 
 
 # -- probes --------------------------------------------------------------------------------------
@@ -253,15 +249,15 @@ def progress_message(url: str, done: Sequence[str], *, user: str | None = None) 
     for phase in _PHASES[:4]:
         marks.append(f"{'✅' if phase in done else '⏳'} {_PHASE_NAMES[phase]}")
     who = f" for <@{user}>" if user else ""
-    head = f"🔎 Probing {_esc(url)}{who}…"
-    return _message([_section(head), _context("  ".join(marks))], f"Probing {url}…")
+    head = f"🔎 Probing {esc(url)}{who}…"
+    return _message([section(head), context("  ".join(marks))], f"Probing {url}…")
 
 
 def probe_summary_message(url: str, diagnosis: Diagnosis, *, user: str | None = None) -> Message:
     """The one-line channel message of a `/eo probe`; the diagnosis goes in its thread."""
     who = f" (asked by <@{user}>)" if user else ""
-    line = f"🔎 Probe of {_esc(url)}{who}: {_verdict(diagnosis)}. Diagnosis in the thread."
-    return _message([_section(line)], _unmark(line))
+    line = f"🔎 Probe of {esc(url)}{who}: {_verdict(diagnosis)}. Diagnosis in the thread."
+    return _message([section(line)], _unmark(line))
 
 
 def diagnosis_message(
@@ -276,33 +272,31 @@ def diagnosis_message(
     """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
     steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given."""
     edge = report.edge
-    blocks: list[Block] = [_header(f"Probe of {edge.host}")]
+    blocks: list[Block] = [header(f"Probe of {edge.host}")]
     if change is not None:
-        blocks.append(_section(_change_text(change)))
+        blocks.append(section(_change_text(change)))
     blocks += [
-        _section(f"*{_esc(_verdict(diagnosis))}*\n{_esc(diagnosis.summary)}"),
-        _section("*Public URL* " + _esc(edge.url) + "\n" + _phases_text(edge)),
+        section(f"*{esc(_verdict(diagnosis))}*\n{esc(diagnosis.summary)}"),
+        section("*Public URL* " + esc(edge.url) + "\n" + _phases_text(edge)),
     ]
     extra = _details(edge)
     if extra:
-        blocks.append(_section(extra))
+        blocks.append(section(extra))
     if report.origin is not None:
         origin = report.origin
         blocks.append(
-            _section(
-                f"*Origin* ({_esc(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}"
-            )
+            section(f"*Origin* ({esc(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}")
         )
     if diagnosis.evidence:
-        blocks.append(_section(_bullets("*Evidence*", diagnosis.evidence)))
+        blocks.append(section(_bullets("*Evidence*", diagnosis.evidence)))
     if diagnosis.next_steps:
-        blocks.append(_section(_bullets("*Next steps*", diagnosis.next_steps)))
-    blocks.append(_section("*For support*\n```" + _esc(_support_text(diagnosis)) + "```"))
+        blocks.append(section(_bullets("*Next steps*", diagnosis.next_steps)))
+    blocks.append(section("*For support*\n```" + esc(_support_text(diagnosis)) + "```"))
     if entry is not None:
         blocks.append(DividerBlock())
         blocks += entry_blocks(entry, compact=True)
     if watch is not None:
-        blocks.append(_context(_esc(watch_info_text(watch))))
+        blocks.append(context(esc(watch_info_text(watch))))
     actions = _diagnosis_buttons(value, watch)
     if actions is not None:
         blocks.append(actions)
@@ -324,8 +318,8 @@ def _verdict(diagnosis: Diagnosis) -> str:
 
 def _change_text(change: Change) -> str:
     head = "✅ " if change.recovered else "🔺 " if change.broke else ""
-    lines = [f"*What changed:* {head}{_esc(change.headline)}"]
-    lines += [f"• {_esc(line)}" for line in change.lines]
+    lines = [f"*What changed:* {head}{esc(change.headline)}"]
+    lines += [f"• {esc(line)}" for line in change.lines]
     return "\n".join(lines)
 
 
@@ -372,7 +366,7 @@ def _phases_text(result: ProbeResult) -> str:
         status.insert(0, f"HTTP {result.http.status_code}")
     if result.deadline_hit:
         status.append("deadline reached")
-    return f"`{line}`" + ("\n" + _esc("; ".join(status)) if status else "")
+    return f"`{line}`" + ("\n" + esc("; ".join(status)) if status else "")
 
 
 def _details(result: ProbeResult) -> str:
@@ -383,7 +377,7 @@ def _details(result: ProbeResult) -> str:
     if dns.cname_chain:
         chain = " → ".join(dns.cname_chain)
         on = " (on EdgeOne)" if dns.on_edgeone else ""
-        lines.append(f"*CNAME* {_esc(chain)}{on}")
+        lines.append(f"*CNAME* {esc(chain)}{on}")
     tls = result.tls
     if tls.status != "skipped":
         parts = [
@@ -395,12 +389,12 @@ def _details(result: ProbeResult) -> str:
             )
         if tls.verify_error:
             parts.append(f"verify error: {tls.verify_error}")
-        lines.append("*TLS* " + _esc(", ".join(parts) if parts else tls.status))
+        lines.append("*TLS* " + esc(", ".join(parts) if parts else tls.status))
     if result.http.headers:
         headers = ", ".join(f"{k}: {v}" for k, v in sorted(result.http.headers.items()))
-        lines.append("*Headers* " + _esc(_short(headers, 600)))
+        lines.append("*Headers* " + esc(short(headers, 600)))
     if result.http.error_name:
-        lines.append(f"*Error name* `{_esc(result.http.error_name)}`")
+        lines.append(f"*Error name* `{esc(result.http.error_name)}`")
     return "\n".join(lines)
 
 
@@ -457,10 +451,10 @@ def shared_verdict_message(reply: SharedVerdict) -> Message:
     when = snap.at.strftime("%Y-%m-%d %H:%M UTC")
     shown = verdict(snap.code, snap.fault, snap.status)
     line = (
-        f"📣 <@{reply.user}> shared a probe of {_esc(reply.request.url)}: "
-        f"*{_esc(shown)}* ({status}, {when}). Details in the thread."
+        f"📣 <@{reply.user}> shared a probe of {esc(reply.request.url)}: "
+        f"*{esc(shown)}* ({status}, {when}). Details in the thread."
     )
-    return _message([_section(line)], _unmark(line))
+    return _message([section(line)], _unmark(line))
 
 
 def alert_message(reply: AlertReply) -> Message:
@@ -468,15 +462,15 @@ def alert_message(reply: AlertReply) -> Message:
     what = " ".join(str(x) for x in (alert.code, alert.name) if x is not None)
     where = alert.url or alert.host or ""
     head = f"🚨 EdgeOne {what}" + (f" on {where}" if where else "")
-    blocks: list[Block] = [_section(f"*{_esc(head)}*")]
+    blocks: list[Block] = [section(f"*{esc(head)}*")]
     blocks += entry_blocks(reply.entry, compact=True)
     if reply.probing:
-        blocks.append(_context(f"Probing {_esc(alert.url or '')} now; the diagnosis follows here."))
+        blocks.append(context(f"Probing {esc(alert.url or '')} now; the diagnosis follows here."))
     elif reply.skipped:
-        blocks.append(_context(f"_No probe: {_esc(_unmark(reply.skipped))}_"))
+        blocks.append(context(f"_No probe: {esc(_unmark(reply.skipped))}_"))
     elif alert.host and not alert.url:
         blocks.append(
-            _context(f"To probe it, mention me here: `@eo probe https://{_esc(alert.host)}/`")
+            context(f"To probe it, mention me here: `@eo probe https://{esc(alert.host)}/`")
         )
     fallback = f"{head}: {reply.entry.title}. {reply.entry.summary}"
     return _message(blocks, fallback)
@@ -484,16 +478,16 @@ def alert_message(reply: AlertReply) -> Message:
 
 def watch_event_message(event: WatchEvent) -> Message:
     text = watch_event_text(event)
-    headline = _esc(text.headline)
+    headline = esc(text.headline)
     if event.by and _USER_ID.fullmatch(event.by):
         # The one piece of markup in the words: who cancelled, as a real mention. It comes after
         # the URL in the sentence, so only the last occurrence is made live (a URL may hold the
         # same characters).
-        before, found, after = headline.rpartition(_esc(f"<@{event.by}>"))
+        before, found, after = headline.rpartition(esc(f"<@{event.by}>"))
         if found:
             headline = f"{before}<@{event.by}>{after}"
-    lines = [f"*{headline}*", *(f"• {_esc(line)}" for line in text.lines)]
-    return _message([_section("\n".join(lines))], "\n".join([text.headline, *text.lines]))
+    lines = [f"*{headline}*", *(f"• {esc(line)}" for line in text.lines)]
+    return _message([section("\n".join(lines))], "\n".join([text.headline, *text.lines]))
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
@@ -513,8 +507,8 @@ def compare_modal(value: str, *, channel: str, thread: str | None) -> dict[str, 
         close=_plain("Cancel"),
         private_metadata=metadata,
         blocks=[
-            _section(
-                f"I'll probe {_esc(_short(url, 300))} through EdgeOne and the origin directly "
+            section(
+                f"I'll probe {esc(short(url, 300))} through EdgeOne and the origin directly "
                 "(with the public Host header and SNI), then post both in the thread."
             ),
             InputBlock(
@@ -552,7 +546,7 @@ def escape_keeping_mentions(text: str) -> str:
     A URL or question holding ``<!channel>`` must never ping everyone; naming one user (the bot
     says who asked) stays a mention: a person could type such a mention themselves anyway.
     """
-    return _ESCAPED_USER.sub(r"<@\1>", _esc(text))
+    return _ESCAPED_USER.sub(r"<@\1>", esc(text))
 
 
 def safe_fallback(text: str) -> str:
@@ -569,7 +563,7 @@ def fit(blocks: Sequence[Block]) -> list[Block]:
         room_for_marker = 1 if i < len(blocks) - 1 else 0
         if len(out) + 1 + room_for_marker > MAX_BLOCKS or total + size > MAX_TOTAL_CHARS - 200:
             left = len(blocks) - i
-            out.append(_context(f"{CUT}: {left} more part{'s' if left != 1 else ''} not shown"))
+            out.append(context(f"{CUT}: {left} more part{'s' if left != 1 else ''} not shown"))
             return out
         out.append(block)
         total += size
@@ -587,15 +581,15 @@ def cut(text: str, limit: int) -> str:
     return kept + marker
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=cut(text or " ", MAX_SECTION)))
 
 
-def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=_plain(_short(text, MAX_HEADER)))
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=_plain(short(text, MAX_HEADER)))
 
 
-def _context(*texts: str) -> ContextBlock:
+def context(*texts: str) -> ContextBlock:
     return ContextBlock(
         elements=[
             MarkdownTextObject(text=cut(t, MAX_SECTION)) for t in texts[:MAX_CONTEXT_ELEMENTS]
@@ -608,13 +602,13 @@ def _plain(text: str) -> PlainTextObject:
 
 
 def _bullets(title: str, items: Iterable[str]) -> str:
-    return title + "\n" + "\n".join(f"• {_esc(i)}" for i in items)
+    return title + "\n" + "\n".join(f"• {esc(i)}" for i in items)
 
 
 def _one_line(match: Match) -> str:
     entry = match.entry
     name = f" `{entry.name}`" if entry.name else ""
-    return f"*{entry.code}*{name} {_esc(entry.title)} _({entry.product.value})_"
+    return f"*{entry.code}*{name} {esc(entry.title)} _({entry.product.value})_"
 
 
 def _button_label(match: Match) -> str:
@@ -625,7 +619,7 @@ def _entry_fallback(entry: Entry) -> str:
     return f"{entry.code} {entry.title}: {entry.summary}"
 
 
-def _esc(text: str) -> str:
+def esc(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -640,5 +634,5 @@ def _unmark(text: str) -> str:
     )
 
 
-def _short(text: str, limit: int) -> str:
+def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,11 +16,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -28,7 +24,7 @@ from slack_sdk.models.views import View
 from bot.chat.history import RecentProbe
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
-from bot.render.blocks import CUT, MAX_HEADER, MAX_SECTION, cut
+from bot.render.blocks import CUT, context, cut, esc, header, section, short
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a home (or modal) view
 MAX_RECENT = 10
@@ -78,18 +74,18 @@ def home_view(
     (``&``, ``<`` and ``>`` are escaped here, so links or mentions in them are not rendered).
     """
     blocks: list[Block] = [
-        _header("eo-bot: EdgeOne troubleshooting"),
-        _section(USAGE_ASK),
-        _section(USAGE_CHAT),
+        header("eo-bot: EdgeOne troubleshooting"),
+        section(USAGE_ASK),
+        section(USAGE_CHAT),
         DividerBlock(),
-        _header("Your recent probes"),
+        header("Your recent probes"),
     ]
     lines = [probe_line(p) for p in _newest(recent)]
-    blocks += _pack(lines) if lines else [_section(NO_PROBES)]
+    blocks += _pack(lines) if lines else [section(NO_PROBES)]
     if watches:
-        blocks.append(_header("Your active watches"))
-        blocks += _pack(f"• {_esc(w)}" for w in watches)
-    blocks += [DividerBlock(), _header("Code quick reference"), _context(ASK_CODE)]
+        blocks.append(header("Your active watches"))
+        blocks += _pack(f"• {esc(w)}" for w in watches)
+    blocks += [DividerBlock(), header("Code quick reference"), context(ASK_CODE)]
     blocks += _reference(kb.entries)
     return View(type="home", blocks=_budget(blocks)).to_dict()
 
@@ -104,8 +100,8 @@ def probe_line(probe: RecentProbe) -> str:
         status = "*no response*"
     # Shorten before escaping so the cut never splits an entity such as "&amp;"; backticks are
     # swapped out so a URL cannot close the code span it is shown in.
-    url = _esc(_short(probe.url, MAX_URL_SHOWN).replace("`", "'"))
-    parts = [f"{status} `{url}`", _esc(probe.verdict), _when(probe.at)]
+    url = esc(short(probe.url, MAX_URL_SHOWN).replace("`", "'"))
+    parts = [f"{status} `{url}`", esc(probe.verdict), _when(probe.at)]
     if probe.thread and _CHANNEL_ID.fullmatch(probe.channel):
         # Without the workspace's domain there is no thread permalink; app_redirect opens the
         # channel (not the thread) for whoever clicks, in their own workspace. The channel id is
@@ -117,8 +113,8 @@ def probe_line(probe: RecentProbe) -> str:
 def entry_line(entry: Entry) -> str:
     """One compact reference line: ``*524* `NAME` — Title``."""
     codes = " / ".join(str(c) for c in entry.codes)
-    names = "".join(f" `{_esc(n)}`" for n in entry.names)
-    return f"*{codes}*{names} — {_esc(entry.title)}"
+    names = "".join(f" `{esc(n)}`" for n in entry.names)
+    return f"*{codes}*{names} — {esc(entry.title)}"
 
 
 def _newest(recent: Sequence[RecentProbe]) -> list[RecentProbe]:
@@ -162,7 +158,7 @@ def _pack(lines: Iterable[str], *, label: str = "") -> list[SectionBlock]:
             size = len(line)
     if label:
         chunks = [[label if i == 0 else more, *c] for i, c in enumerate(chunks)]
-    return [_section("\n".join(c)) for c in chunks]
+    return [section("\n".join(c)) for c in chunks]
 
 
 def _budget(blocks: list[Block]) -> list[Block]:
@@ -171,7 +167,7 @@ def _budget(blocks: list[Block]) -> list[Block]:
         return blocks
     kept = blocks[: MAX_HOME_BLOCKS - 1]
     left = len(blocks) - len(kept)
-    return [*kept, _context(f"{CUT}: {left} more parts not shown")]
+    return [*kept, context(f"{CUT}: {left} more parts not shown")]
 
 
 def _when(at: datetime) -> str:
@@ -181,24 +177,3 @@ def _when(at: datetime) -> str:
 def _utc(at: datetime) -> datetime:
     # RecentProbe.at is documented as UTC; a naive value is taken at its word.
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=cut(text or " ", MAX_SECTION)))
-
-
-def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=_short(text, MAX_HEADER), emoji=True))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(text, MAX_SECTION))])
-
-
-def _esc(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as markup (as blocks.py does)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

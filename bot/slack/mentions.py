@@ -34,9 +34,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     services = conversation.services
 
     @app.event("app_mention")
-    async def on_mention(
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
         if _from_a_bot(event) or not _fresh(conversation, body, event):
             return
         await conversation.handle(message_turn(event, kind="mention"))

@@ -5,7 +5,7 @@ chat.postMessage/chat.update helpers, and ``services_from_config``.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -18,13 +18,11 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.services import Services
-from bot.config import Config
+from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.render.blocks import Message
 
 log = logging.getLogger(__name__)
-
-Visibility = Literal["ephemeral", "in_channel"]
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
