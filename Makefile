@@ -1,35 +1,56 @@
 # Two commands on a fresh clone: `make run` (the main job) and `make test` (the whole suite).
+# Installs come from the hash-pinned locks in requirements/ (`make lock` refreshes them).
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench lock clean
 
-$(BIN)/eo-bot: pyproject.toml
+$(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3 ...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+# What running needs, then the package itself (editable, without touching the index again).
+$(VENV)/.run: $(BIN)/python requirements/run.txt pyproject.toml
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements/run.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-run: $(BIN)/eo-bot
+# The test and lint tools on top.
+$(VENV)/.dev: $(VENV)/.run requirements/dev.txt
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	@touch $@
+
+run: $(VENV)/.run
 	$(BIN)/eo-bot $(ARGS)
 
-lint: $(BIN)/eo-bot
+lint: $(VENV)/.dev
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
 
-typecheck: $(BIN)/eo-bot
+typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-unit: $(BIN)/eo-bot
+unit: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 	$(BIN)/eo-bot kb check
 
-bench: $(BIN)/eo-bot
+bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
+# Refresh the locks on purpose: newest versions allowed by pyproject.toml, with hashes.
+lock: $(BIN)/python
+	$(PIP) install --quiet $(PIP_TOOLS)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-find-links --no-emit-index-url \
+	    -o requirements/run.txt pyproject.toml requirements/build.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-find-links --no-emit-index-url --extra dev -c requirements/run.txt \
+	    -o requirements/dev.txt pyproject.toml requirements/build.in
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

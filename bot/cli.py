@@ -159,4 +159,11 @@ def _kb_check(dirs: list[Path], out: TextIO) -> int:
     for path in files:
         count = sum(1 for p in kb.sources.values() if str(p) == path)
         print(f"  {path}: {count}", file=out)
+    missing = [e for e in kb.entries if e.zh is None]
+    if missing:
+        print(f"missing Chinese text (zh) in {len(missing)} entries:", file=out)
+        for path in files:
+            ids = [e.id for e in missing if str(kb.sources[e.id]) == path]
+            if ids:
+                print(f"  {path}: {', '.join(ids)}", file=out)
     return EXIT_OK

@@ -59,6 +59,24 @@ class Check(_Strict):
     command: NonEmpty | None = None
 
 
+class Chinese(_Strict):
+    """The Simplified Chinese text of an entry: what users read, in the same order as the English.
+
+    ``causes`` has one list per cause group and ``checks`` one line per check (its ``what``);
+    commands are not translated. ``aliases`` are how Chinese-speaking engineers describe the
+    problem; ``source`` adds the Chinese documentation pages the text was written from.
+    """
+
+    title: Annotated[str, Field(min_length=2, max_length=150)]
+    summary: Annotated[str, Field(min_length=5, max_length=300)]
+    causes: list[list[NonEmpty]] = Field(min_length=1)
+    checks: list[NonEmpty] = Field(min_length=1)
+    fixes: list[NonEmpty] = Field(min_length=1)
+    support: list[NonEmpty] = Field(min_length=1)
+    aliases: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    source: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(default_factory=list)
+
+
 class Entry(_Strict):
     id: str
     product: Product
@@ -74,6 +92,7 @@ class Entry(_Strict):
     related: list[str] = Field(default_factory=list)
     source: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(min_length=1)
     aliases: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    zh: Chinese | None = None
 
     @field_validator("id")
     @classmethod
@@ -104,6 +123,22 @@ class Entry(_Strict):
     def _no_self_reference(self) -> Entry:
         if self.id in self.related:
             raise ValueError("an entry cannot list itself as related")
+        return self
+
+    @model_validator(mode="after")
+    def _chinese_matches_english(self) -> Entry:
+        zh = self.zh
+        if zh is None:
+            return self
+        shape = [len(group.items) for group in self.causes]
+        if [len(group) for group in zh.causes] != shape:
+            raise ValueError(
+                f"zh.causes must have {len(shape)} groups of {shape} items, like causes"
+            )
+        for name in ("checks", "fixes", "support"):
+            want, got = len(getattr(self, name)), len(getattr(zh, name))
+            if want != got:
+                raise ValueError(f"zh.{name} has {got} items; {name} has {want}")
         return self
 
     @property
