@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test lint typecheck unit bench lock clean
+.PHONY: run test lint typecheck unit bench lock messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3 ...)"; exit 1; }
@@ -54,3 +54,12 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
+
+# Refresh the message catalogue after changing user-facing sentences: extract them from bot/,
+# merge them into the Chinese catalogue (translate what `make messages` marks as new), compile.
+LOCALE := bot/i18n/locale
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+	    -o $(LOCALE)/eo-bot.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/eo-bot.pot -d $(LOCALE) -D eo-bot -l zh --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE) -D eo-bot -l zh --statistics

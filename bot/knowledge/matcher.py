@@ -25,18 +25,28 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
-from bot.knowledge.text import normalise, raw_words, stem, tokens
+from bot.knowledge.text import is_han, normalise, raw_words, stem, tokens
 from bot.markup import to_plain
 
 MAX_QUERY_CHARS = 500  # enough for any real question; keeps the cost of one ask bounded
-MAX_QUERY_WORDS = 40
+MAX_QUERY_WORDS = 60  # Chinese runs count one per character pair
 CONFIDENT = 50.0  # scores are 0-100; below this an entry is only a suggestion
 SUGGEST = 25.0
 ALSO_SHOWN = 35.0  # runners-up shown after a confident answer
 
+# A status code stands alone: not inside a number, a version, an address or a path, and not
+# followed by a unit. Letters around it are ASCII ones: Chinese glues words to numbers
+# ("521错误", "返回545"), and Python counts Chinese characters as word characters.
 _CODE = re.compile(
-    r"(?:(?<=http)|(?<=error)|(?<=err)|(?<=status)|(?<=code)|(?<=e)|(?<![\w.:/\\-]))"
-    r"([1-5]\d\d)(?:s|'s)?(?![\w.:/]|\s?(?:ms|kb|mb|gb|%|seconds?|secs?|bytes?)\b)",
+    r"(?:(?<=http)|(?<=error)|(?<=err)|(?<=status)|(?<=code)|(?<=e)|(?<![A-Za-z0-9_.:/\\-]))"
+    r"([1-5]\d\d)(?:s|'s)?"
+    r"(?![A-Za-z0-9_./]|:\S|\s?(?:ms|kb|mb|gb|%|seconds?|secs?|bytes?)\b"
+    r"|\s?(?:毫秒|秒|分钟|小时|天|个|次|条|字节|兆|台|人|元|行|ms))",
+    re.IGNORECASE,
+)
+# "状态码:418", "status=524": a label and a colon before the code (not "host:522", a port).
+_LABEL_COLON = re.compile(
+    r"(?:(?<=[\u3400-\u9fff])|(?<=status)|(?<=code)|(?<=error)|(?<=http))\s*[:=]\s*(?=[1-5]\d\d)",
     re.IGNORECASE,
 )
 _FAMILY = re.compile(r"(?<![\w.])([1-5])([0-9]|x)x(?:s|'s)?\b", re.IGNORECASE)
@@ -97,6 +107,23 @@ _PRODUCT_BIGRAMS: dict[tuple[str, str], tuple[Product, ...]] = {
     ("pages", "functions"): (Product.PAGES,),
 }
 _FUNCTION_WORDS = frozenset({"function", "functions", "func", "fn"})
+# The same hints in Chinese, found as substrings (Chinese has no spaces to split on).
+_PRODUCT_WORDS_ZH: dict[Product, tuple[str, ...]] = {
+    Product.PAGES: ("部署", "构建", "预览", "项目", "云函数", "pages函数"),
+    Product.EDGE_FUNCTIONS: ("边缘函数",),
+    Product.SITE_ACCELERATION: (
+        "源站",
+        "回源",
+        "节点",
+        "缓存",
+        "站点加速",
+        "加速域名",
+        "防护",
+        "拦截",
+        "防火墙",
+        "规则引擎",
+    ),
+}
 # With no other evidence, most on-call questions are about site acceleration.
 _PRIOR = {Product.SITE_ACCELERATION: 0.3, Product.PAGES: 0.2, Product.EDGE_FUNCTIONS: 0.1}
 
@@ -280,6 +307,7 @@ class Matcher:
     def _find_codes(self, text: str) -> tuple[list[int], list[int]]:
         known: list[int] = []
         unknown: list[int] = []
+        text = _LABEL_COLON.sub(" ", text)
         for m in _CODE.finditer(text):
             if _PORT_BEFORE.search(text[: m.start()]):
                 continue
@@ -303,7 +331,10 @@ class Matcher:
         for word in dict.fromkeys(words):
             expansions = self._expand(word)
             query_tokens.append(tuple(t for t, _ in expansions))
-            query_mass += max((index.idf[t] for t, _ in expansions), default=1.0)
+            # A character pair the knowledge base never uses is mostly a pair straddling two
+            # words (Chinese has no spaces): it weighs less than an unknown English word.
+            unknown = 0.3 if is_han(word) else 1.0
+            query_mass += max((index.idf[t] for t, _ in expansions), default=unknown)
             for tok, sim in expansions:
                 for p in index.postings.get(tok, ()):
                     hits = phrase_hits[p]
@@ -383,6 +414,11 @@ def _product_hints(text: str) -> dict[Product, float]:
         if pair in pairs:
             for product in products:
                 hints[product] = hints.get(product, 0.0) + 4.0
+    for product, phrases in _PRODUCT_WORDS_ZH.items():
+        if any(p in text for p in phrases):
+            hints[product] = hints.get(product, 0.0) + 3.0
+    if "函数" in text:
+        words.append("function")
     if any(w in _FUNCTION_WORDS for w in words) and not (
         hints.get(Product.PAGES) or hints.get(Product.EDGE_FUNCTIONS)
     ):
@@ -414,6 +450,10 @@ def _build_index(entries: tuple[Entry, ...]) -> _Index:
         texts.append((re.sub(r"\([^)]*\)", " ", entry.title), 0.95))
         texts += [(name.replace("_", " "), 1.0) for name in entry.names]
         texts.append((entry.summary, 0.7))
+        if entry.zh is not None:
+            texts += [(alias, 1.0) for alias in entry.zh.aliases]
+            texts.append((re.sub(r"[(（][^)）]*[)）]", " ", entry.zh.title), 0.95))
+            texts.append((entry.zh.summary, 0.7))
         seen: dict[tuple[str, ...], float] = {}
         for text, weight in texts:
             for word in raw_words(text):

@@ -1,6 +1,10 @@
-"""Words for the matcher: tokenising, stemming, synonyms and filler.
+"""Words for the matcher: tokenising, stemming, synonyms and filler, in English and Chinese.
 
-This is English-language plumbing only; what any status code means lives in ``knowledge/``.
+English words are stemmed and folded onto synonyms. Chinese has no spaces between words, and a
+segmentation library with a dictionary costs hundreds of milliseconds to load (the CLI answers in
+far less), so Chinese runs become overlapping character pairs (bigrams): ``回源超时`` gives
+``回源 源超 超时``. Filler (``怎么``, ``一直``, ``了``) is cut out first so it does not make
+pairs with the words around it. What any status code means lives in ``knowledge/``.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b[\w.-]+\.(?:com|net|org|io|app|run|site|dev|cn|test)\b", " "),
     )
 )
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_START = "\u3400"
 
 # Stems that mean the same thing here (applied after stemming).
 _SYNONYMS = {
@@ -82,6 +87,16 @@ _SYNONYMS = {
     "taking": "take",
 }
 
+# Chinese pairs that mean the same thing here (applied to character pairs).
+_ZH_SYNONYMS = {
+    "证书": "证书",
+    "超時": "超时",
+    "連接": "连接",
+    "鏈接": "链接",
+    "網站": "网站",
+    "錯誤": "错误",
+}
+
 # Filler that says nothing about which entry is meant.
 STOPWORDS = frozenset(
     """
@@ -102,8 +117,53 @@ STOPWORDS = frozenset(
 )
 
 
+# Chinese filler: question words, pronouns, particles, "error"/"status code" (like the English
+# list, they say nothing about which entry is meant). Cut out before pairing. Single characters
+# are only the pure particles: most others also build content words (过 in 过大, 有 in 没有).
+_ZH_FILLER = """
+    请问 请教 求助 求教 大佬 大神 各位 大家 你好 您好 谢谢 感谢 麻烦 帮忙 帮我 看看 看下 一下
+    怎么办 怎么回事 怎么解决 如何解决 怎么处理 怎么 如何 为什么 为啥 什么 是什么 什么意思 啥意思
+    意思 原因 是不是 是否 有没有 能不能 可以 可能 应该 需要 知道
+    我们 你们 他们 我的 你的 自己 这个 那个 这种 这样 那样 这边 那边 这里 那里 现在 今天 昨天
+    刚才 刚刚 突然 一直 总是 经常 偶尔 有时候 有时 老是 还是 已经 然后 但是 不过 而且 所以
+    出现 发生 遇到 碰到 显示 提示 返回 报了 报错 错误码 错误 状态码 状态 问题 异常 情况
+    网站 网页 页面 用户 访问 请求 使用 用了 之后 以后 后来 时候
+    的 了 吗 呢 吧 啊 呀 哦 嘛 很 挺 非常 特别
+""".split()
+# Content words that contain filler and must survive whole ("请求体" is not "请求" + "体").
+_ZH_KEEP = "请求体 请求头 无法访问 拒绝访问 访问控制 禁止访问".split()
+_ZH_CUT = re.compile(
+    "("
+    + "|".join(map(re.escape, sorted(_ZH_KEEP, key=len, reverse=True)))
+    + ")|"
+    + "|".join(map(re.escape, sorted(_ZH_FILLER, key=len, reverse=True)))
+)
+
+
+def _cut_filler(match: re.Match[str]) -> str:
+    kept = match.group(1)
+    return f" {kept} " if kept else " "
+
+
+def is_han(word: str) -> bool:
+    """True for a word of Chinese characters (the tokeniser never mixes scripts in one word)."""
+    return word[:1] >= _HAN_START and not word[:1].isascii()
+
+
+def han_tokens(run: str) -> list[str]:
+    """Character pairs of a run of Chinese text, filler cut out; a lone character stays."""
+    kept: list[str] = []
+    for piece in _ZH_CUT.sub(_cut_filler, run).split():
+        if len(piece) == 1:
+            kept.append(piece)
+        kept += [piece[j : j + 2] for j in range(len(piece) - 1)]
+    return kept
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
+    if is_han(word):
+        return _ZH_SYNONYMS.get(word, word)
     base = str(_STEMMER.stemWord(word))
     return _SYNONYMS.get(base, base)
 
@@ -117,12 +177,15 @@ def normalise(text: str) -> str:
 
 
 def raw_words(text: str) -> list[str]:
-    """Lowercased words of ``text`` without filler, digits-only words or one-letter words."""
-    return [
-        w
-        for w in _TOKEN.findall(normalise(text))
-        if w not in STOPWORDS and len(w) > 1 and not w.isdigit() and not _is_time_or_size(w)
-    ]
+    """Lowercased words of ``text`` without filler, digits-only words or one-letter words;
+    Chinese runs as character pairs (``han_tokens``)."""
+    out: list[str] = []
+    for w in _TOKEN.findall(normalise(text)):
+        if is_han(w):
+            out += han_tokens(w)
+        elif w not in STOPWORDS and len(w) > 1 and not w.isdigit() and not _is_time_or_size(w):
+            out.append(w)
+    return out
 
 
 def tokens(text: str) -> list[str]:

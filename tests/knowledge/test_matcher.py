@@ -146,3 +146,29 @@ def test_mixed_fragments_never_crash(matcher: Matcher, parts: list[str]) -> None
     assert answer.problem is not None or answer.query.strip()
     for match in answer.matches:
         assert 0 <= match.score <= 100
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("521错误", 521),
+        ("返回545", 545),
+        ("返回 401：", 401),
+        ("（524）", 524),
+        ("HTTP/2 567", 567),
+        ("< HTTP/1.1 502 Bad Gateway", 502),
+        ("网站一直报522", 522),
+        ("状态码:418", 418),
+        ("错误码：423 部署中", 423),
+        ("status=524", 524),
+    ],
+)
+def test_codes_are_found_glued_to_chinese_and_punctuation(
+    matcher: Matcher, query: str, code: int
+) -> None:
+    assert code in matcher.ask(query).codes
+
+
+@pytest.mark.parametrize("query", ["耗时524毫秒", "出现了500个请求", "example.com:522", "port 521"])
+def test_numbers_that_are_not_codes(matcher: Matcher, query: str) -> None:
+    assert not matcher.ask(query).codes
