@@ -43,17 +43,20 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 # Refresh the locks on purpose: newest versions allowed by pyproject.toml, with hashes.
-lock: $(BIN)/python
-	$(PIP) install --quiet $(PIP_TOOLS)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+# pip-tools runs from its own venv so it never mixes into what the locks describe.
+LOCK_VENV := .venv-lock
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
+	    $(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_TOOLS); }
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	    --no-emit-find-links --no-emit-index-url \
 	    -o requirements/run.txt pyproject.toml requirements/build.in
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	    --no-emit-find-links --no-emit-index-url --extra dev -c requirements/run.txt \
 	    -o requirements/dev.txt pyproject.toml requirements/build.in
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) $(LOCK_VENV) .mypy_cache .pytest_cache .ruff_cache build dist
 
 # Refresh the message catalogue after changing user-facing sentences: extract them from bot/,
 # merge them into the Chinese catalogue (translate what `make messages` marks as new), compile.

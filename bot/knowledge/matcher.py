@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -49,6 +50,7 @@ _LABEL_COLON = re.compile(
     r"(?:(?<=[\u3400-\u9fff])|(?<=status)|(?<=code)|(?<=error)|(?<=http))\s*[:=]\s*(?=[1-5]\d\d)",
     re.IGNORECASE,
 )
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FAMILY = re.compile(r"(?<![\w.])([1-5])([0-9]|x)x(?:s|'s)?\b", re.IGNORECASE)
 _PORT_BEFORE = re.compile(r"\bport\s*$", re.IGNORECASE)
 _NAME_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
@@ -176,6 +178,7 @@ class _Index:
     vocab: list[str] = field(default_factory=list)
     raw_forms: list[str] = field(default_factory=list)
     raw_to_stem: dict[str, str] = field(default_factory=dict)
+    han_chars: frozenset[str] = frozenset()  # every Chinese character the entries use
 
 
 class Matcher:
@@ -211,6 +214,8 @@ class Matcher:
                 "e.g. `524`, `NODE_FUNCTION_INVOCATION_TIMEOUT` or `origin took too long`.",
             )
         without_urls = _URL.sub(" ", text)
+        if not self._index.han_chars.issuperset(_HAN_CHAR.findall(without_urls)):
+            without_urls = to_simplified(without_urls)
         names = self._find_names(without_urls)
         codes, unknown = self._find_codes(without_urls)
         family = _find_family(without_urls)
@@ -388,6 +393,19 @@ class Matcher:
         return tuple(sorted(found.items(), key=lambda kv: -kv[1]))
 
 
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc  # loaded on the first Traditional question only: it costs ~70 ms
+
+    return opencc.OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese (Taiwan, Hong Kong) in Simplified, with regional words mapped
+    (``記憶體`` → ``内存``): the knowledge base is written in Simplified Chinese."""
+    return str(_converter().convert(text))
+
+
 def _specific(mass: float) -> float:
     """Down-weight matches that rest on one common word."""
     return min(1.0, mass / 2.6)
@@ -475,6 +493,7 @@ def _build_index(entries: tuple[Entry, ...]) -> _Index:
         for t in toks:
             index.postings.setdefault(t, []).append(p)
     index.vocab = sorted(index.idf)
+    index.han_chars = frozenset(c for t in index.idf if is_han(t) for c in t)
     index.raw_to_stem = raw_to_stem
     index.raw_forms = sorted(raw_to_stem)
     return index

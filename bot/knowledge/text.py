@@ -129,7 +129,11 @@ _ZH_FILLER = """
     出现 发生 遇到 碰到 显示 提示 返回 报了 报错 错误码 错误 状态码 状态 问题 异常 情况
     网站 网页 页面 用户 访问 请求 使用 用了 之后 以后 后来 时候
     的 了 吗 呢 吧 啊 呀 哦 嘛 很 挺 非常 特别
+    边缘函数 云函数 函数 腾讯云 腾讯
 """.split()
+# (Product names are filler too: every entry of a product carries them, so they would make any
+# alias that is only "边缘函数 + filler" match every question about edge functions. The matcher
+# reads them as product hints instead.)
 # Content words that contain filler and must survive whole ("请求体" is not "请求" + "体").
 _ZH_KEEP = "请求体 请求头 无法访问 拒绝访问 访问控制 禁止访问".split()
 _ZH_CUT = re.compile(
@@ -141,8 +145,7 @@ _ZH_CUT = re.compile(
 
 
 def _cut_filler(match: re.Match[str]) -> str:
-    kept = match.group(1)
-    return f" {kept} " if kept else " "
+    return match.group(1) or " "
 
 
 def is_han(word: str) -> bool:
@@ -151,13 +154,19 @@ def is_han(word: str) -> bool:
 
 
 def han_tokens(run: str) -> list[str]:
-    """Character pairs of a run of Chinese text, filler cut out; a lone character stays."""
-    kept: list[str] = []
-    for piece in _ZH_CUT.sub(_cut_filler, run).split():
-        if len(piece) == 1:
-            kept.append(piece)
-        kept += [piece[j : j + 2] for j in range(len(piece) - 1)]
-    return kept
+    """Character pairs of a run of Chinese text with the filler cut out.
+
+    The words on both sides of a cut are paired too (``部署一直失败`` pairs like ``部署失败``):
+    filler sits inside the phrases people type, not inside the aliases they should match. A run
+    that is a single character stays as it is.
+    """
+    pieces = _ZH_CUT.sub(_cut_filler, run).split()
+    if not pieces:
+        return []
+    joined = "".join(pieces)
+    if len(joined) == 1:
+        return [joined]
+    return [joined[j : j + 2] for j in range(len(joined) - 1)]
 
 
 @lru_cache(maxsize=8192)
