@@ -17,6 +17,10 @@ MAX_INPUT_CHARS = 4000  # Slack's own message limit is 40k; nobody types a quest
 _LINK = re.compile(r"<([^<>|\s]+)(?:\|([^<>]*))?>")
 _FORMATTING = re.compile(r"(?<![\w])[*_~`]+|[*_~`]+(?![\w])")
 _SPACES = re.compile(r"\s+")
+_LINE_SPACES = re.compile(r"[^\S\n]+")  # whitespace within a line
+_BLANKS = re.compile(r" ?\n[\s]*")  # a line break with the spaces and blank lines around it
+# Every line boundary str.splitlines knows, so a caller that splits the result sees the same lines.
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _EMOJI_CODE = re.compile(r"(?<![\w:]):[a-z0-9][a-z0-9_+\-']*:(?::skin-tone-\d:)?(?![\w:])")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
 
@@ -29,10 +33,16 @@ class PlainText:
     truncated: bool
 
 
-def to_plain(raw: str, *, limit: int = MAX_INPUT_CHARS) -> PlainText:
-    """Strip Slack markup and junk characters; keep URLs and words."""
+def to_plain(raw: str, *, limit: int = MAX_INPUT_CHARS, lines: bool = False) -> PlainText:
+    """Strip Slack markup and junk characters; keep URLs and words.
+
+    Whitespace runs become one space; with ``lines`` the line structure is kept instead (one
+    ``\n`` between non-blank lines), for readers that judge a message line by line (alerts).
+    """
     truncated = len(raw) > limit
     text = raw[:limit]
+    if lines:
+        text = _LINE_BREAKS.sub("\n", text)
     links: list[str] = []
     mentions: list[str] = []
 
@@ -56,15 +66,21 @@ def to_plain(raw: str, *, limit: int = MAX_INPUT_CHARS) -> PlainText:
     text = _LINK.sub(_replace, text)
     text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = "".join(_keep(ch) for ch in text)
+    text = "".join(_keep(ch, lines) for ch in text)
     text = _EMOJI_CODE.sub(" ", text)  # :fire: and friends carry no meaning here
     text = _FORMATTING.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip()
+    if lines:
+        text = _BLANKS.sub("\n", _LINE_SPACES.sub(" ", text)).strip()
+    else:
+        text = _SPACES.sub(" ", text).strip()
     return PlainText(text=text, links=tuple(links), mentions=tuple(mentions), truncated=truncated)
 
 
-def _keep(ch: str) -> str:
-    """Map a character to itself, or to a space when it is a control, format or symbol char."""
+def _keep(ch: str, lines: bool = False) -> str:
+    """Map a character to itself, or to a space when it is a control, format or symbol char
+    (a line break stays one with ``lines``)."""
+    if ch == "\n" and lines:
+        return ch
     if ch in "\t\n\r":
         return " "
     category = unicodedata.category(ch)

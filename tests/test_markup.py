@@ -43,3 +43,29 @@ def test_mentions_and_truncation() -> None:
     assert plain.mentions == ("U1", "W2|bob") or plain.mentions[0] == "U1"
     assert plain.truncated
     assert len(plain.text) <= 100
+
+
+@pytest.mark.parametrize(
+    ("raw", "lines"),
+    [
+        ("one\ntwo", ["one", "two"]),
+        ("one\r\ntwo\rthree", ["one", "two", "three"]),
+        (
+            "one\u2028two\u2029three\x85four\x0bfive\x0csix",
+            ["one", "two", "three", "four", "five", "six"],
+        ),
+        ("  one  \n\n \t \n  two   words  \n", ["one", "two words"]),
+        (
+            "*[FIRING:1]*\n> <https://shop.example.com/|shop> 524",
+            ["[FIRING:1]", "> https://shop.example.com/ 524"],
+        ),
+        ("a\u200b\nb :fire:\n:fire:\nc", ["a", "b", "c"]),
+        ("\n\n", []),
+    ],
+)
+def test_to_plain_keeps_lines_when_asked(raw: str, lines: list[str]) -> None:
+    kept = to_plain(raw, lines=True).text
+    assert kept.splitlines() == lines
+    assert "\n" not in to_plain(raw).text  # the default is still one line
+    # The same words either way: only the separators differ.
+    assert kept.split() == to_plain(raw).text.split()

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 
 from bot.chat.alerts import Alert
-from bot.chat.probing import CANNOT_POST, ProbeRun, refusal
+from bot.chat.probing import CANNOT_POST, ProbeRun, admit
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
     HelpReply,
     Notice,
     ProbeRequest,
+    Reply,
     SharedVerdict,
 )
 from bot.chat.services import Services
@@ -72,14 +73,20 @@ class Conversation:
         self, turn: Turn, request: ProbeRequest, *, previous: Snapshot | None = None
     ) -> None:
         """Start a probe in the background (refusals are answered at once)."""
-        refused = refusal(self.services, request, key=turn.user)
-        if refused is not None:
-            await self.surface.reply(turn, refused)
-            return
-        run = ProbeRun(self.services, self.surface, turn, request, previous=previous)
-        self.services.tasks.spawn(
-            run.run(), name=f"probe {request.url} for {turn.user}", on_error=run.report_error
+        slot = admit(
+            self.services, request, key=turn.user, watching=len(self.watches.of_user(turn.user))
         )
+        if isinstance(slot, Notice):
+            await self.surface.reply(turn, slot)
+            return
+        with slot:  # given back here unless the task took it
+            run = ProbeRun(self.services, self.surface, turn, request, previous=previous)
+            self.services.tasks.spawn(
+                run.run(),
+                name=f"probe {request.url} for {turn.user}",
+                on_error=run.report_error,
+                slot=slot,
+            )
 
     async def probe_again(
         self, turn: Turn, request: ProbeRequest, previous: Snapshot | None
@@ -107,32 +114,38 @@ class Conversation:
         if entry is None:
             log.warning("alert names %s but no entry exists", alert.entry_ids)
             return
-        skipped: str | None = None
-        request = ProbeRequest(alert.url, code=alert.code) if alert.url else None
-        if request is not None:
-            refused = refusal(
-                self.services,
-                request,
-                key=f"alerts:{turn.channel}",
-                rate=self.services.alert_rate,
-                who="Alerts in this channel have",
-            )
-            if refused is not None:
-                skipped = refused.text
-                request = None
-        await self.surface.reply(
-            turn, AlertReply(alert, entry, probing=request is not None, skipped=skipped)
+        if not alert.url:
+            await self.surface.reply(turn, AlertReply(alert, entry, probing=False))
+            return
+        request = ProbeRequest(alert.url, code=alert.code)
+        slot = admit(
+            self.services,
+            request,
+            key=f"alerts:{turn.channel}",
+            rate=self.services.alert_rate,
+            who="Alerts in this channel have",
         )
-        if request is not None:
+        if isinstance(slot, Notice):
+            await self.surface.reply(
+                turn, AlertReply(alert, entry, probing=False, skipped=slot.text)
+            )
+            return
+        with slot:  # a reply that cannot be posted gives the slot back
+            await self.surface.reply(turn, AlertReply(alert, entry, probing=True))
             run = ProbeRun(self.services, self.surface, turn, request)
             self.services.tasks.spawn(
-                run.run(), name=f"alert probe {request.url}", on_error=run.report_error
+                run.run(), name=f"alert probe {request.url}", on_error=run.report_error, slot=slot
             )
 
     # -- watches -------------------------------------------------------------------------------
 
     async def watch(self, turn: Turn, request: ProbeRequest, asked: float | None) -> None:
-        """`watch <url> [for 30m]`: re-probe in the thread until it recovers or time runs out."""
+        """`watch <url> [for 30m]`: re-probe in the thread until it recovers or time runs out.
+
+        The note about a clamped duration is best effort: if it cannot be posted the watch runs
+        anyway (its first diagnosis follows in the thread). Anything else that fails before the
+        watch's task runs takes the watch out of the book and gives its slot back.
+        """
         try:
             parse_target(request.url, self.services.policy)
         except TargetRefused as exc:
@@ -144,40 +157,49 @@ class Conversation:
         except WatchLimit as exc:
             await self.surface.reply(turn, Notice(str(exc), emoji="⏳"))
             return
-        refused = refusal(self.services, request, key=turn.user)
-        if refused is not None:
-            await self.surface.reply(turn, refused)
-            return
-        try:
-            thread = turn.thread
-            if thread is None:
-                # A slash command has no thread: open one under a message in the channel.
-                opener = Notice(
-                    f"Watching {request.url} for {span(seconds)}"
-                    + (f", asked by <@{turn.user}>" if turn.user else "")
-                    + ". News in the thread.",
-                    emoji="👀",
-                )
-                thread = await self.surface.post(turn.channel, opener, thread=None)
-            watch = self.watches.open(
-                request, user=turn.user, channel=turn.channel, thread=thread, duration=seconds
-            )
-        except (CannotPost, WatchLimit) as exc:
-            self.services.cap.leave()
-            problem = str(exc) if isinstance(exc, WatchLimit) else CANNOT_POST
-            await self.surface.reply(turn, Notice(problem, emoji="🙈"))
-            return
-        except BaseException:
-            self.services.cap.leave()  # the slot belongs to a loop that will never start
-            raise
-        if note:
-            await self.surface.reply(
-                turn, Notice(f"Watching for {span(seconds)}: {note}.", emoji="⏱")
-            )
-        loop = WatchLoop(self.services, self.surface, self.watches, watch)
-        watch.task = self.services.tasks.spawn(
-            loop.run(), name=f"watch {request.url} for {turn.user}", on_error=loop.report_error
+        slot = admit(
+            self.services, request, key=turn.user, watching=len(self.watches.of_user(turn.user))
         )
+        if isinstance(slot, Notice):
+            await self.surface.reply(turn, slot)
+            return
+        with slot:  # the first probe's slot: given back here unless the watch's task took it
+            try:
+                thread = turn.thread
+                if thread is None:
+                    # A slash command has no thread: open one under a message in the channel.
+                    opener = Notice(
+                        f"Watching {request.url} for {span(seconds)}"
+                        + (f", asked by <@{turn.user}>" if turn.user else "")
+                        + ". News in the thread.",
+                        emoji="👀",
+                    )
+                    thread = await self.surface.post(turn.channel, opener, thread=None)
+                watch = self.watches.open(
+                    request, user=turn.user, channel=turn.channel, thread=thread, duration=seconds
+                )
+            except (CannotPost, WatchLimit) as exc:
+                slot.release()
+                problem = str(exc) if isinstance(exc, WatchLimit) else CANNOT_POST
+                await self.surface.reply(turn, Notice(problem, emoji="🙈"))
+                return
+            try:
+                if note:
+                    await self._say(
+                        turn, Notice(f"Watching for {span(seconds)}: {note}.", emoji="⏱")
+                    )
+                loop = WatchLoop(self.services, self.surface, self.watches, watch, first=slot)
+                watch.task = self.services.tasks.spawn(
+                    loop.run(),
+                    name=f"watch {request.url} for {turn.user}",
+                    on_error=loop.report_error,
+                    slot=slot,
+                    # The loop closes its watch; this also covers a task cancelled before it ran.
+                    cleanup=lambda: self.watches.close(watch),
+                )
+            except BaseException:
+                self.watches.close(watch)  # a watch with no loop could never end or be cancelled
+                raise
 
     async def cancel_watch(self, turn: Turn, watch_id: str) -> None:
         """The Cancel button of a watch."""
@@ -203,6 +225,13 @@ class Conversation:
             return
         for watch in running:
             watch.stop("cancelled", by=turn.user or None)
+
+    async def _say(self, turn: Turn, reply: Reply) -> None:
+        """A reply that is worth sending but not worth stopping for (logged when it fails)."""
+        try:
+            await self.surface.reply(turn, reply)
+        except Exception:
+            log.warning("could not tell %s in %s", turn.user, turn.channel, exc_info=True)
 
     def watch_lines(self, user: str) -> list[str]:
         return [w.describe() for w in self.watches.of_user(user)]

@@ -8,12 +8,19 @@ event id, and with ``(channel, ts)``, and act only on the first sighting.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
+
+from cachetools import TTLCache
 
 
 class Seen:
-    """A bounded set of keys that forgets each key ``ttl`` seconds after it was added."""
+    """A set of keys that forgets each key ``ttl`` seconds after it was added.
+
+    Bounded: at most ``max_size`` keys (a few hundred bytes each, ~3 MB at the default); past
+    that the oldest are forgotten early. Slack stops redelivering an event after a few minutes,
+    so only a flood of more than ``max_size`` events within ``ttl`` could let a late redelivery
+    through twice.
+    """
 
     def __init__(
         self,
@@ -22,29 +29,15 @@ class Seen:
         max_size: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl
-        self._max = max_size
-        self._clock = clock
-        self._keys: OrderedDict[Hashable, float] = OrderedDict()
+        self._keys: TTLCache[Hashable, bool] = TTLCache(maxsize=max_size, ttl=ttl, timer=clock)
 
     def first(self, key: Hashable) -> bool:
-        """True the first time ``key`` is seen within ``ttl``; records it either way."""
-        now = self._clock()
-        self._expire(now)
+        """True the first time ``key`` is seen within ``ttl``; records it then."""
         if key in self._keys:
             return False
-        self._keys[key] = now + self._ttl
-        while len(self._keys) > self._max:
-            self._keys.popitem(last=False)
+        self._keys[key] = True
         return True
 
     def __len__(self) -> int:
-        self._expire(self._clock())
+        self._keys.expire()
         return len(self._keys)
-
-    def _expire(self, now: float) -> None:
-        while self._keys:
-            key, expires = next(iter(self._keys.items()))
-            if expires > now:
-                break
-            del self._keys[key]

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.chat.history import RecentProbe
-from bot.chat.limits import RateLimiter
+from bot.chat.limits import RateLimiter, Slot
 from bot.chat.replies import (
     Notice,
     ProbeOutcome,
@@ -45,39 +45,47 @@ CANNOT_POST = (
 )
 
 
-def refusal(
+def admit(
     services: Services,
     request: ProbeRequest,
     *,
     key: str,
     rate: RateLimiter | None = None,
     who: str = "You have",
-) -> Notice | None:
-    """Why this probe may not start now, or None after taking a slot of the concurrency cap.
+    watching: int = 0,
+) -> Slot | Notice:
+    """A slot of the concurrency cap for this probe, or why it may not start now.
 
     ``key`` is whose rate budget pays for it (a user, or an alert channel), ``who`` how the
-    refusal names them.
+    refusal names them, ``watching`` how many watches of theirs spend the same budget. The caller
+    owns the slot: ``with slot:`` around handing it to the task that runs the probe.
     """
     try:
         parse_target(request.url, services.policy)
     except TargetRefused as exc:
         return Notice(f"I won't probe that: {exc}", emoji="🚫")
-    if not services.cap.try_enter():
+    slot = services.cap.take()
+    if slot is None:
         return Notice(
             f"{services.cap.limit} probes are already running, which is as many as I run at "
             "once. Please try again in a moment.",
             emoji="⏳",
         )
-    limiter = rate or services.rate
+    limiter = rate if rate is not None else services.rate
     wait = limiter.acquire(key)
     if wait is not None:
-        services.cap.leave()
+        slot.release()
+        spent = f" (the probes of your {_watches(watching)} count too)" if watching else ""
         return Notice(
-            f"{who} run {limiter.count} probes in the last {span(limiter.window)}, which "
+            f"{who} run {limiter.count} probes in the last {span(limiter.window)}{spent}, which "
             f"is the limit. Please try again in {span(max(wait, 1.0))}.",
             emoji="⏳",
         )
-    return None
+    return slot
+
+
+def _watches(count: int) -> str:
+    return "watch" if count == 1 else f"{count} watches"
 
 
 async def observe(
@@ -137,7 +145,7 @@ def remember(
 
 @dataclass(slots=True)
 class ProbeRun:
-    """One probe asked for in ``turn``; the caller took a cap slot (see ``refusal``)."""
+    """One probe asked for in ``turn``; the task running it owns its slot (see ``admit``)."""
 
     services: Services
     surface: Surface
@@ -150,12 +158,6 @@ class ProbeRun:
     progress: _Progress | None = field(default=None)
 
     async def run(self) -> None:
-        try:
-            await self._run()
-        finally:
-            self.services.cap.leave()
-
-    async def _run(self) -> None:
         turn = self.turn
         started = Progress(self.request.url, (), user=turn.user or None)
         try:

@@ -44,7 +44,9 @@ class Services:
     diagnoser: Diagnoser
     policy: ProbePolicy
     visibility: Visibility = "ephemeral"
+    # Per user; a watch's rounds are charged to its owner.
     rate: RateLimiter = field(default_factory=lambda: RateLimiter(5, 60.0))
+    # Probes at once for everyone; watch rounds may hold at most half of it (its ``watch_limit``).
     cap: ConcurrencyCap = field(default_factory=lambda: ConcurrencyCap(4))
     # Alerts probe on behalf of a channel, not a person: an alert storm gets its own budget.
     alert_rate: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600.0))

@@ -3,6 +3,14 @@
 asyncio keeps only weak references to tasks and drops their exceptions silently; ``Tasks`` keeps
 each task referenced until it ends, logs any exception with its traceback, and calls the task's
 ``on_error`` so the user hears about it (in the thread the work was for).
+
+A task can own a probe slot and a clean-up: both run when the task ends, however it ends,
+including a cancel before its first step (when none of its own ``finally`` blocks runs). If the
+task cannot be created, the slot stays with the caller (whose ``with slot:`` gives it back) and
+the clean-up is not run.
+
+The set of tasks needs no bound of its own: every task holds a probe slot (at most the cap's
+limit) or is a watch (at most ``WatchSettings.total``).
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from bot.chat.limits import Slot
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +37,33 @@ class Tasks:
         *,
         name: str,
         on_error: ErrorReporter | None = None,
+        slot: Slot | None = None,
+        cleanup: Callable[[], None] | None = None,
     ) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(self._run(work, name, on_error), name=name)
+        """Run ``work`` in the background; the task owns ``slot``, runs ``cleanup`` at its end."""
+        try:
+            task = asyncio.get_running_loop().create_task(
+                self._run(work, name, on_error), name=name
+            )
+        except BaseException:
+            work.close()  # never started: no "coroutine was never awaited"
+            raise
+        if slot is not None:
+            slot.hand_over()
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            work.close()  # a no-op once it ran; closes it when the task was cancelled first
+            if slot is not None:
+                slot.release()
+            if cleanup is not None:
+                try:
+                    cleanup()
+                except Exception:
+                    log.exception("clean-up after %s failed", name)
+
+        task.add_done_callback(done)
         return task
 
     def __len__(self) -> int:

@@ -1,7 +1,7 @@
 """Watches: a URL re-probed on a bounded schedule until it recovers, is cancelled or runs out.
 
 This module keeps the book of running watches and enforces the limits (per user, per channel,
-in all); the loop that probes and posts lives in ``bot.chat.conversation``. Watches live in this
+in all); the loop that probes and posts lives in ``bot.chat.watching``. Watches live in this
 process's memory: a restart stops them, and they are told so in their thread.
 """
 
@@ -89,6 +89,7 @@ class WatchLimit(Exception):
 class WatchBook:
     def __init__(self, settings: WatchSettings) -> None:
         self.settings = settings
+        # Bounded: ``check`` refuses a watch beyond ``settings.total`` (and per user, per channel).
         self._watches: dict[str, Watch] = {}
 
     def __len__(self) -> int:

@@ -4,6 +4,14 @@ A watch posts its first diagnosis in full (with a Cancel button), then only news
 outcome, the recovery (and it stops), the end of its time, a cancel, or a shutdown. Timing jitter
 is not news (``Snapshot``/``compare`` decide). A cancel or a shutdown interrupts a probe in flight,
 so stopping never waits for a slow target.
+
+The first probe was asked for by a person: it holds the slot the conversation admitted it with,
+and the loop gives that slot back as soon as the first probe is done. Every later round takes a
+slot from the watches' share of the cap (``ConcurrencyCap.take_for_watch``), so watches of slow
+targets never hold every slot, and costs one probe of the owner's rate limit, as if they had
+asked for it. A round that finds no slot, or whose owner has spent their budget, is skipped
+without a word: a missed round of a background check is not news, and the owner's own probes are
+refused with a message saying that their watches count too. The next round tries again.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Awaitable
 from dataclasses import replace
 from typing import TypeVar
 
+from bot.chat.limits import Slot
 from bot.chat.probing import observe, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
@@ -31,24 +40,34 @@ class _Stopped(Exception):
 
 
 class WatchLoop:
-    def __init__(self, services: Services, surface: Surface, book: WatchBook, watch: Watch) -> None:
+    def __init__(
+        self,
+        services: Services,
+        surface: Surface,
+        book: WatchBook,
+        watch: Watch,
+        *,
+        first: Slot | None = None,
+    ) -> None:
         self.services = services
         self.surface = surface
         self.book = book
         self.watch = watch
+        self._first_slot = first  # the slot of the first probe, given back once it is done
 
     def info(self, *, active: bool = True) -> WatchInfo:
         w = self.watch
         return WatchInfo(watch_id=w.id, until=w.until, interval=w.interval, active=active)
 
     async def run(self) -> None:
-        """The whole watch; the caller took a cap slot for the first probe."""
+        """The whole watch (the task running it also owns the first probe's slot)."""
         w = self.watch
         try:
             try:
                 ended = await self._first()
             finally:
-                self.services.cap.leave()
+                if self._first_slot is not None:
+                    self._first_slot.release()
             while not ended:
                 ended = await self._round()
         except _Stopped:
@@ -92,31 +111,27 @@ class WatchLoop:
         if w.time_left() <= 0:
             await self._tell("expired")
             return True
-        if not self.services.cap.try_enter():
-            log.info("watch %s skips a round: the probe cap is full", w.id)
+        slot = self.services.cap.take_for_watch()
+        if slot is None:
+            log.info("watch %s skips a round: no probe slot free for watches", w.id)
             return False
-        try:
-            outcome = await self._interruptible(
-                observe(self.services, w.request, previous=w.last, watch=self.info())
-            )
-        except (_Stopped, asyncio.CancelledError):
-            raise
-        except TargetRefused as exc:
-            # The name now resolves somewhere the probe may not go: stop, do not retry.
-            await self._tell("failed", detail=f"I won't probe it any more: {exc}")
-            return True
-        except Exception as exc:
-            w.errors += 1
-            log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=True)
-            if w.errors >= self.book.settings.max_errors:
-                await self._tell(
-                    "failed",
-                    detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})",
+        with slot:
+            # Charged once the slot is taken, so a round skipped for want of a slot costs nothing.
+            if self.services.rate.acquire(w.user) is not None:
+                log.info("watch %s skips a round: its owner has used their probe budget", w.id)
+                return False
+            try:
+                result: ProbeOutcome | Exception = await self._interruptible(
+                    observe(self.services, w.request, previous=w.last, watch=self.info())
                 )
-                return True
-            return False
-        finally:
-            self.services.cap.leave()
+            except (_Stopped, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                result = exc
+        # The slot is back: telling the thread needs none.
+        if isinstance(result, Exception):
+            return await self._failed(result)
+        outcome = result
         w.errors = 0
         w.probes += 1
         remember(self.services, w.user, outcome, w.channel, w.thread)
@@ -128,6 +143,22 @@ class WatchLoop:
         if change is not None and change.changed:
             await self._tell("changed", outcome=outcome)
         return False
+
+    async def _failed(self, exc: Exception) -> bool:
+        """A round whose probe raised: True when the watch gives up."""
+        w = self.watch
+        if isinstance(exc, TargetRefused):
+            # The name now resolves somewhere the probe may not go: stop, do not retry.
+            await self._tell("failed", detail=f"I won't probe it any more: {exc}")
+            return True
+        w.errors += 1
+        log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=exc)
+        if w.errors < self.book.settings.max_errors:
+            return False
+        await self._tell(
+            "failed", detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})"
+        )
+        return True
 
     async def _sleep(self, seconds: float) -> None:
         w = self.watch

@@ -75,9 +75,12 @@ async def _maybe_alert(
 
 
 def alert_text(event: dict[str, Any]) -> str:
-    """The words of a message, including integrations' attachments and blocks, as plain text."""
+    """The words of a message, including integrations' attachments and blocks, as plain text.
+
+    Line by line (``find_alert`` judges each line on its own: a "resolved" first line, the words
+    next to a number)."""
     parts = list(_texts(event))
-    return to_plain("\n".join(parts)[:_MAX_ALERT_TEXT]).text
+    return to_plain("\n".join(parts)[:_MAX_ALERT_TEXT], lines=True).text
 
 
 def _texts(event: dict[str, Any]) -> Iterator[str]:

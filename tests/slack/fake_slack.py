@@ -5,7 +5,9 @@
 stands in for ``response_url``. Every request is recorded as a ``Call`` (method or
 ``response_url``, parsed JSON or form body). Tell it to fail: ``fail_next(method, status=429,
 retry_after=0)`` answers an HTTP error first, ``error_next(method, "not_in_channel")`` an
-``ok: false`` body.
+``ok: false`` body. ``break_channel(channel, ...)`` makes every call to one channel fail (an
+``ok: false`` body or an HTTP status, e.g. a 429 that outlasts the client's retries) until
+``mend_channel(channel)``.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class _Failure:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     _failures: defaultdict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
+    _broken: dict[str, tuple[frozenset[str], _Failure]] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -125,6 +128,24 @@ class FakeSlack:
         for _ in range(times):
             self._failures[method].append(_Failure(200, None, error))
 
+    def break_channel(
+        self,
+        channel: str,
+        *,
+        error: str = "fatal_error",
+        status: int = 200,
+        retry_after: int | None = 0,
+        methods: tuple[str, ...] = ("chat.postMessage", "chat.update", "chat.postEphemeral"),
+    ) -> None:
+        """Fail every call of ``methods`` to ``channel`` until ``mend_channel``: with ``status``
+        200 an ``ok: false`` body carrying ``error``, otherwise that HTTP status (429 with
+        ``Retry-After: retry_after``)."""
+        failure = _Failure(status, retry_after, error if status == 200 else None)
+        self._broken[channel] = (frozenset(methods), failure)
+
+    def mend_channel(self, channel: str) -> None:
+        self._broken.pop(channel, None)
+
     # -- queries --------------------------------------------------------------------------------
 
     def of(self, method: str) -> list[Call]:
@@ -168,8 +189,13 @@ class FakeSlack:
         method = request.match_info["method"]
         call = await self._record(request, method)
         queue = self._failures.get(method)
+        broken = self._broken.get(str(call.body.get("channel", "")))
+        failure: _Failure | None = None
         if queue:
             failure = queue.popleft()
+        elif broken is not None and method in broken[0]:
+            failure = broken[1]
+        if failure is not None:
             if failure.error is not None:
                 return web.json_response({"ok": False, "error": failure.error})
             headers = {}

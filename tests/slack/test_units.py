@@ -198,10 +198,11 @@ def test_rate_limiter_is_per_user() -> None:
 
 def test_concurrency_cap() -> None:
     cap = ConcurrencyCap(1)
-    assert cap.try_enter()
-    assert not cap.try_enter()
-    cap.leave()
-    assert cap.try_enter()
+    slot = cap.take()
+    assert slot is not None
+    assert cap.take() is None
+    slot.release()
+    assert cap.take() is not None
 
 
 def test_secret_filter_redacts() -> None:
