@@ -6,6 +6,7 @@ never as a stack trace: the people editing these files are on-call engineers, no
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,10 +18,11 @@ from pydantic import ValidationError
 
 from bot.knowledge.models import Entry
 
-# The built-in knowledge ships next to the package in a source checkout and inside it when
-# installed; look in both so `pip install .` and an editable install behave alike.
-_PACKAGE_DIR = Path(__file__).resolve().parent
-_CANDIDATES = (_PACKAGE_DIR.parent.parent / "knowledge", _PACKAGE_DIR / "data")
+# The built-in knowledge is edited in the checkout's top-level knowledge/ folder, which the build
+# maps to the data package bot._knowledge (pyproject.toml, package-dir): a wheel or sdist install
+# carries the files inside bot/, an editable install points the package at the checkout's folder
+# (so edits take effect). Found through the import system, never by guessing paths.
+BUILTIN_PACKAGE = "bot._knowledge"
 ENV_EXTRA_DIRS = "EO_KNOWLEDGE_DIRS"
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -56,10 +58,23 @@ class KnowledgeBase:
 
 
 def default_dir() -> Path:
-    for candidate in _CANDIDATES:
-        if candidate.is_dir():
-            return candidate
-    raise KnowledgeError([f"built-in knowledge directory not found (looked in {_CANDIDATES})"])
+    """The directory of the built-in knowledge files (package data of ``bot._knowledge``)."""
+    try:
+        files = importlib.resources.files(BUILTIN_PACKAGE)
+    except ModuleNotFoundError:
+        raise KnowledgeError(
+            [
+                f"built-in knowledge not found: the package {BUILTIN_PACKAGE} is not installed "
+                "(install eo-bot with pip, or `pip install -e .` in a checkout)"
+            ]
+        ) from None
+    # The loader reads a real directory (and names its files in messages); a zip import would not
+    # give one. Wheels are installed unpacked, so this only refuses unusual set-ups.
+    if not isinstance(files, Path) or not files.is_dir():
+        raise KnowledgeError(
+            [f"built-in knowledge not found: {BUILTIN_PACKAGE} is not a directory ({files})"]
+        )
+    return files
 
 
 def extra_dirs_from_env(environ: dict[str, str] | None = None) -> list[Path]:
