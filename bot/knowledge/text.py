@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import snowballstemmer
-
-_STEMMER = snowballstemmer.stemmer("english")
+from typing import Any
 
 # Multi-word spellings folded into one token before splitting, so "timed out", "time-out" and
 # "timeout" meet, and "rate limited" / "ratelimit" do too.
@@ -102,9 +99,18 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    # Imported on first use: snowballstemmer loads every language it knows, and a question that
+    # is only a status code (`eo-bot ask 524`) needs no stemming at all.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    base = str(_STEMMER.stemWord(word))
+    base = str(_stemmer().stemWord(word))
     return _SYNONYMS.get(base, base)
 
 
