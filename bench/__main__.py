@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import alerts, ask, probe, slack
+from bench import alerts, ask, probe, slack, startup
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
+    "startup": startup.main,
     "probe": probe.main,
     "slack": slack.main,
     "alerts": alerts.main,

@@ -1,12 +1,10 @@
-"""How fast is one answer: ``Matcher.ask`` in-process, and the ``eo-bot ask`` CLI end to end.
+"""How fast is one answer: ``Matcher.ask`` in-process.
 
 Every figure is printed next to a reference measured in the same run, because the absolute
-numbers on a shared, noisy machine mean little on their own:
-
-* ``Matcher.ask`` against a naive matcher, ``rapidfuzz.process.extractOne`` with ``WRatio`` over
-  every alias, title and error name of the knowledge base (what a one-line matcher would scan);
-* the CLI's wall time against ``python -c pass`` (interpreter start-up) and
-  ``python -c "import bot.cli"`` (imports only).
+numbers on a shared, noisy machine mean little on their own: ``Matcher.ask`` runs against a naive
+matcher, ``rapidfuzz.process.extractOne`` with ``WRatio`` over every alias, title and error name
+of the knowledge base (what a one-line matcher would scan). The command line end to end
+(``eo-bot ask 524`` against ``python -c pass``) is ``bench/startup.py``.
 
 The measuring functions return dataclasses and :func:`format_report` turns them into text, so
 ``tests/test_bench_smoke.py`` can run them with tiny sizes and check the figures are sane. Nothing
@@ -20,8 +18,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,43 +90,6 @@ class AskFigures:
     @property
     def ratio_p99(self) -> float:
         return self.warm.p99 / self.naive.p99
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    label: str
-    args: tuple[str, ...]  # after the interpreter
-
-
-PYTHON_PASS = Command("python -c pass", ("-c", "pass"))
-IMPORT_CLI = Command('python -c "import bot.cli"', ("-c", "import bot.cli"))
-CLI_ASK = Command("python -m bot ask 524", ("-m", "bot", "ask", "524"))
-CLI_ASK_JSON = Command("python -m bot ask --json 524", ("-m", "bot", "ask", "--json", "524"))
-STARTUP_COMMANDS = (PYTHON_PASS, IMPORT_CLI, CLI_ASK, CLI_ASK_JSON)
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    command: Command
-    runs: int
-    median_ns: int
-    min_ns: int
-    max_ns: int
-
-
-@dataclass(frozen=True, slots=True)
-class StartupFigures:
-    timings: tuple[Timing, ...]
-
-    def get(self, command: Command) -> Timing:
-        for timing in self.timings:
-            if timing.command == command:
-                return timing
-        raise KeyError(command.label)
-
-    def ratio(self, command: Command, reference: Command = PYTHON_PASS) -> float:
-        """Median wall time of ``command`` over that of ``reference``."""
-        return self.get(command).median_ns / self.get(reference).median_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,52 +205,6 @@ def measure_ask(
     )
 
 
-def _cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "EO_KNOWLEDGE_DIRS"}
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def _run_once(command: Command, env: dict[str, str]) -> int:
-    t0 = time.perf_counter_ns()
-    result = subprocess.run(
-        [sys.executable, *command.args],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=60,
-        check=False,
-    )
-    elapsed = time.perf_counter_ns() - t0
-    if result.returncode != 0:
-        stderr = result.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"{command.label} exited {result.returncode}: {stderr}")
-    return elapsed
-
-
-def measure_startup(
-    *, runs: int = 10, warmup: int = 1, commands: Sequence[Command] = STARTUP_COMMANDS
-) -> StartupFigures:
-    """Wall time of each command as a subprocess; commands take turns so drift hits all alike."""
-    if runs < 1:
-        raise ValueError("runs must be >= 1")
-    env = _cli_env()
-    for _ in range(warmup):  # page cache, .pyc files
-        for command in commands:
-            _run_once(command, env)
-    samples: dict[Command, list[int]] = {c: [] for c in commands}
-    for _ in range(runs):
-        for command in commands:
-            samples[command].append(_run_once(command, env))
-    return StartupFigures(
-        tuple(
-            Timing(c, len(s), int(statistics.median(s)), min(s), max(s)) for c, s in samples.items()
-        )
-    )
-
-
 # -- reporting -------------------------------------------------------------------------------
 
 
@@ -303,7 +216,7 @@ def _ms(ns: int) -> str:
     return f"{ns / _NS_PER_MS:,.1f}"
 
 
-def format_report(machine: Machine, ask: AskFigures, startup: StartupFigures) -> str:
+def format_report(machine: Machine, ask: AskFigures) -> str:
     lines = [
         "== bench ask ==",
         f"machine: {machine.cpus} CPUs ({machine.usable_cpus} usable), {machine.python}, "
@@ -333,33 +246,14 @@ def format_report(machine: Machine, ask: AskFigures, startup: StartupFigures) ->
         f"target p99 < {_us(TARGET_P99_NS)} µs: warm p99 {_us(ask.warm.p99)} µs, "
         f"cold p99 {_us(ask.cold.p99)} µs -> {verdict} (warm)",
         f"one-off, median: load() {_ms(ask.load_ns)} ms, Matcher(kb) {_ms(ask.build_ns)} ms",
-        "",
     ]
-    runs = startup.timings[0].runs if startup.timings else 0
-    lines.append(
-        f"{f'CLI wall time, ms ({runs} runs)':<42}{'median':>9}{'min':>9}{'max':>9}"
-        f"{'x pass':>9}{'x import':>10}"
-    )
-    has_import = any(t.command == IMPORT_CLI for t in startup.timings)
-    for t in startup.timings:
-        vs_import = f"{startup.ratio(t.command, IMPORT_CLI):.2f}" if has_import else "-"
-        lines.append(
-            f"{t.command.label:<42}{_ms(t.median_ns):>9}{_ms(t.min_ns):>9}{_ms(t.max_ns):>9}"
-            f"{startup.ratio(t.command):>9.2f}{vs_import:>10}"
-        )
-    if has_import and any(t.command == CLI_ASK for t in startup.timings):
-        extra = startup.get(CLI_ASK).median_ns - startup.get(IMPORT_CLI).median_ns
-        lines.append(
-            f"ask 524 beyond importing bot.cli: {_ms(extra)} ms (load, index, answer, render)"
-        )
     return "\n".join(lines)
 
 
 def main() -> None:
     machine = Machine.current()
     ask = measure_ask(load_questions())
-    startup = measure_startup()
-    print(format_report(machine, ask, startup))
+    print(format_report(machine, ask))
 
 
 if __name__ == "__main__":

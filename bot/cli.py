@@ -1,27 +1,72 @@
-"""Command line: `eo-bot ask | kb check | probe | serve | console`.
+"""Command line: `eo-bot ask | probe | console | serve | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
 Each subcommand parses its arguments, calls the core and renders; exit codes are part of the
 interface (0 answered, 1 nothing matched, 2 bad usage or invalid input).
+
+Start-up time is part of the interface too: this module imports only the standard library, and
+each command imports what it uses when it runs. `--help` and `ask` never load the Slack or HTTP
+stack, and `ask` answers from the compiled knowledge base (``bot.knowledge.compiled``);
+``bench/startup.py`` measures it and tests/test_cli_startup.py checks what gets imported.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from bot.knowledge import KnowledgeError, Matcher, load
-from bot.knowledge.loader import default_dir
-from bot.render.json import answer_dict
-from bot.render.text import Style, render_answer
+from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.render.text import Style
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+EdgeOne troubleshooting from Slack or a terminal: explain a status code, error name or symptom,
+probe a failing URL and diagnose it, or run the Slack bot."""
+
+EPILOG = """\
+Without a command, eo-bot runs `serve` when SLACK_BOT_TOKEN is set and the local `console`
+otherwise. `eo-bot COMMAND --help` shows a command's options.
+
+exit status: 0 answered, 1 nothing matched well (ask), 2 bad usage or invalid input."""
+
+# The probe's own settings; flags of `eo-bot probe` add to or replace them.
+PROBE_ENVIRONMENT = (
+    ("EO_PROBE_ALLOW_NETWORKS", "networks the probe may reach besides public ones (CIDRs)"),
+    ("EO_PROBE_ALLOW_PORTS", "more ports than 80, 443, 8080, 8443, e.g. 8000-9000,3000"),
+    ("EO_PROBE_NAMESERVERS", "DNS servers to ask, IP[:PORT] (default: the system's)"),
+    ("EO_PROBE_DEADLINE", "hard cap on one probe, seconds (default 20)"),
+    ("EO_PROBE_READ_TIMEOUT", "wait for the first byte, seconds (default 15)"),
+    ("EO_PROBE_CA_FILE", "extra trusted CA certificates (PEM file)"),
+)
+KNOWLEDGE_ENVIRONMENT = (
+    ("EO_KNOWLEDGE_DIRS", "extra knowledge directories, separated by ':' (team runbooks)"),
+)
+# What `serve` reads (bot/config.py); tests/test_cli.py checks the list against the code.
+SERVE_ENVIRONMENT = (
+    ("SLACK_BOT_TOKEN", "bot token, xoxb-... (required)"),
+    ("SLACK_APP_TOKEN", "app-level token, xapp-...; when set, Socket Mode is used"),
+    ("SLACK_SIGNING_SECRET", "checks request signatures (required in HTTP mode)"),
+    ("SLACK_API_URL", "Slack Web API base URL (default: Slack's)"),
+    ("PORT", "HTTP port: events in HTTP mode, /healthz in both modes (default 3000)"),
+    ("EO_ANSWER_VISIBILITY", "/eo answers: ephemeral (default) or in_channel"),
+    ("EO_PROBE_RATE_PER_USER", "probes per user: N per minute or N/SECONDS (default 5/60)"),
+    ("EO_PROBE_MAX_CONCURRENT", "probes running at once, for everyone (default 4)"),
+    ("EO_WATCH_CHANNELS", "alert channel IDs the bot answers in, comma separated"),
+    ("EO_WATCH_INTERVAL", "time between two probes of a watch (default 30s)"),
+    ("EO_WATCH_MAX_DURATION", "the longest watch (default 2h)"),
+    ("EO_WATCH_PER_USER", "watches running at once per person (default 3)"),
+    ("EO_WATCH_PER_CHANNEL", "watches running at once per channel (default 5)"),
+    *KNOWLEDGE_ENVIRONMENT,
+    *PROBE_ENVIRONMENT,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,16 +75,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="eo-bot", description="EdgeOne troubleshooting from Slack or a terminal.")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+def _environment(title: str, variables: Sequence[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in variables) + 2
+    lines = [f"{name:<{width}}{meaning}" for name, meaning in variables]
+    return f"{title}:\n" + "\n".join(f"  {line}" for line in lines)
 
-    ask = sub.add_parser("ask", help="explain a status code, error name or symptom")
+
+def build_parser() -> argparse.ArgumentParser:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="eo-bot", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"eo-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ask = sub.add_parser(
+        "ask",
+        help="explain a status code, error name or symptom",
+        description="Explain an EdgeOne status code, error name or symptom from the knowledge "
+        "base. Exit status: 0 something matched, 1 nothing matched well (suggestions are "
+        "offered), 2 bad usage or an empty question.",
+        epilog=_environment("environment", KNOWLEDGE_ENVIRONMENT),
+        formatter_class=raw,
+    )
     ask.add_argument("query", nargs="+", help="e.g. 524, NODE_FUNCTION_INVOCATION_TIMEOUT, ...")
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--limit", type=int, default=5, help="most matches to list (default 5)")
 
-    probe = sub.add_parser("probe", help="probe a failing URL and diagnose it")
+    probe = sub.add_parser(
+        "probe",
+        help="probe a failing URL and diagnose it",
+        description="Probe a URL (DNS, TCP, TLS, HTTP), compare it with the origin if asked, "
+        "and name the EdgeOne code, the side at fault and what to check. On a terminal, a probe "
+        "that takes more than a second shows its progress on stderr. Exit status: 0 the probe "
+        "ran (whatever it found), 2 invalid or refused input.",
+        epilog=_environment("environment (flags add to or replace these)", PROBE_ENVIRONMENT),
+        formatter_class=raw,
+    )
     probe.add_argument("url", help="http(s) URL, or a bare host (https is assumed)")
     probe.add_argument(
         "--origin",
@@ -81,23 +151,59 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
 
     sub.add_parser(
-        "serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)"
+        "serve",
+        help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP "
+        "on PORT (POST /slack/events, GET /healthz). A missing or malformed setting stops "
+        "start-up with a message naming the variable.",
+        epilog=_environment("environment", SERVE_ENVIRONMENT),
+        formatter_class=raw,
     )
     sub.add_parser(
         "console",
         help="type what you would type in Slack and see the same answers (reads a pipe too)",
+        description="The Slack experience in a terminal: /eo 524, @eo URL gives 522, again, "
+        "compare HOST[:PORT], watch URL for 10m, unwatch, help, quit. Reads one message per "
+        "line from a pipe too. EO_PROBE_* and EO_WATCH_* settings apply as in Slack.",
     )
 
-    kb = sub.add_parser("kb", help="knowledge base tools")
-    kb_sub = kb.add_subparsers(dest="kb_command", parser_class=_Parser, required=True)
-    check = kb_sub.add_parser("check", help="validate knowledge files")
+    kb = sub.add_parser(
+        "kb",
+        help="knowledge base tools (kb check)",
+        description="Knowledge base tools.",
+    )
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", parser_class=_Parser)
+    check = kb_sub.add_parser(
+        "check",
+        help="validate the built-in knowledge and extra directories",
+        description="Validate the built-in knowledge plus the given directories (default: "
+        "EO_KNOWLEDGE_DIRS) and list what was read. Exit status 2 with one line per problem.",
+    )
     check.add_argument("dirs", nargs="*", type=Path, help="extra knowledge directories")
+    kb.set_defaults(kb_parser=kb)  # `eo-bot kb` alone prints its help
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     stdout = out or sys.stdout
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args, stdout)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.command == "kb" and args.kb_command is None:
+        args.kb_parser.print_help(stdout)  # `eo-bot kb` alone: say what it can do
+        return EXIT_USAGE
+
+    from bot.knowledge.loader import KnowledgeError  # every command reads the knowledge base
+
     try:
         if args.command == "ask":
             return _ask(args, stdout)
@@ -119,12 +225,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # the reader went away (`| head`): stop quietly, as other command-line tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
 
 
 def _slack_configured() -> bool:
@@ -132,6 +232,8 @@ def _slack_configured() -> bool:
 
 
 def _style(stream: TextIO) -> Style:
+    from bot.render.text import Style
+
     return Style(color=stream.isatty() and "NO_COLOR" not in os.environ)
 
 
@@ -139,12 +241,19 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
     if args.limit < 1:
         print("eo-bot ask: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    matcher = Matcher(load())
-    answer = matcher.ask(" ".join(args.query), limit=args.limit)
+    from bot.knowledge.compiled import load_matcher
+
+    answer = load_matcher().ask(" ".join(args.query), limit=args.limit)
     if args.json:
+        import json
+
+        from bot.render.json import answer_dict
+
         json.dump(answer_dict(answer), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
+        from bot.render.text import render_answer
+
         print(render_answer(answer, style=_style(out)), file=out)
     if answer.problem:
         return EXIT_USAGE
@@ -152,6 +261,9 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _kb_check(dirs: list[Path], out: TextIO) -> int:
+    from bot.knowledge.loader import default_dir, load
+
+    # Always validated from the files (never the compiled copy): this is the check.
     # Extra directories are checked on top of the built-in knowledge, as they would be loaded.
     kb = load([default_dir(), *dirs], with_env=False) if dirs else load()
     files = sorted({str(p) for p in kb.sources.values()})

@@ -1,4 +1,8 @@
-"""`eo-bot probe`: build settings from flags and environment, run the probe, print the report."""
+"""`eo-bot probe`: build settings from flags and environment, run the probe, print the report.
+
+On a terminal, a probe that runs for more than a second shows its progress on stderr, phase by
+phase, on one line that is erased before the report; piped output and ``--json`` get nothing extra.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,104 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
 from bot.diagnosis import diagnose
-from bot.knowledge import load
+from bot.knowledge.compiled import load_matcher
+from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, parse_nameservers, probe
 from bot.probe.safety import ProbePolicy, TargetRefused
 from bot.render.json import probe_dict
 from bot.render.probe_text import render_probe
 from bot.render.text import Style
+from bot.untrusted import visible
 
 EXIT_OK, EXIT_USAGE = 0, 2
+PROGRESS_DELAY = 1.0  # seconds before the progress line appears: quick probes print nothing extra
+_LABELS = {"dns": "DNS", "connect": "connect", "tls": "TLS", "http": "HTTP", "origin": "origin"}
+
+
+class TerminalProgress:
+    """One status line on a terminal while a probe runs: the phases done, the one it waits for.
+
+    Nothing is written until the probe has run for ``delay`` seconds; from then on the line is
+    redrawn when a phase completes and every ``tick`` seconds (the elapsed time), and
+    :meth:`clear` erases it before the report is printed.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        url: str,
+        phases: Sequence[str],
+        *,
+        delay: float = PROGRESS_DELAY,
+        tick: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._url = visible(url, keep_newlines=False)
+        self._phases = list(phases)
+        self._delay = delay
+        self._tick = tick
+        self._clock = clock
+        self._started = clock()
+        self._done: list[str] = []  # phases completed, in order
+        self._shown = False
+
+    @staticmethod
+    def phases_for(url: str, *, origin: bool) -> list[str]:
+        """The phases a probe of ``url`` reports, in order (no TLS for plain http)."""
+        plain = url.strip().lower().startswith("http://")
+        return [
+            "dns",
+            "connect",
+            *([] if plain else ["tls"]),
+            "http",
+            *(["origin"] if origin else []),
+        ]
+
+    async def phase(self, name: str) -> None:
+        """The probe's progress callback: ``name`` has completed."""
+        self._done.append(name)
+        if self._shown:
+            self._draw()
+
+    async def run(self) -> None:
+        """Draw the line once the delay has passed, then keep the elapsed time current."""
+        await asyncio.sleep(self._delay)
+        while True:
+            self._draw()
+            await asyncio.sleep(self._tick)
+
+    def line(self) -> str:
+        # No per-phase times here: the report's phase bar has the exact ones.
+        parts = [f"{_LABELS.get(name, name)} ✓" for name in self._done]
+        waiting = next((p for p in self._phases if p not in self._done), None)
+        elapsed = self._clock() - self._started
+        now = f"{_LABELS[waiting]} …" if waiting else "finishing …"
+        return f"probing {self._url}: {'  '.join([*parts, now])} {elapsed:.1f} s"
+
+    def _draw(self) -> None:
+        # One terminal line, cut to the width: a wrapped line could not be redrawn in place.
+        width = shutil.get_terminal_size(fallback=(80, 24)).columns
+        text = self.line()
+        if len(text) > width - 1:
+            text = text[: max(0, width - 2)] + "…"
+        self._stream.write("\r\x1b[K" + text)
+        self._stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._shown = False
 
 
 def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> ProbeSettings:
@@ -59,11 +148,15 @@ def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) ->
     except ValueError as exc:
         print(f"eo-bot probe: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    kb = load()
+    kb = load_matcher().kb
     names = frozenset(n for e in kb.entries for n in e.names)
     settings = replace(settings, error_names=names)
+    progress = None
+    if not args.json and sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+        phases = TerminalProgress.phases_for(args.url, origin=args.origin is not None)
+        progress = TerminalProgress(sys.stderr, args.url, phases)
     try:
-        report = asyncio.run(probe(args.url, origin=args.origin, settings=settings))
+        report = asyncio.run(_probe(args, settings, progress))
     except TargetRefused as exc:
         if args.json:
             json.dump({"error": "refused", "reason": exc.reason}, out)
@@ -77,3 +170,18 @@ def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) ->
     else:
         print(render_probe(report, diagnosis, style=style), file=out)
     return EXIT_OK
+
+
+async def _probe(
+    args: argparse.Namespace, settings: ProbeSettings, progress: TerminalProgress | None
+) -> ProbeReport:
+    if progress is None:
+        return await probe(args.url, origin=args.origin, settings=settings)
+    ticker = asyncio.create_task(progress.run())
+    try:
+        return await probe(
+            args.url, origin=args.origin, settings=settings, on_progress=progress.phase
+        )
+    finally:
+        ticker.cancel()
+        progress.clear()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import alerts, ask, probe, slack
+from bench import alerts, ask, probe, slack, startup
 from bench.__main__ import BENCHES
 
 
@@ -42,23 +42,37 @@ def test_measure_ask_tiny() -> None:
         _sane(p, 3)
     assert figures.ratio_p50 > 0
     assert figures.ratio_p99 > 0
+    text = ask.format_report(ask.Machine.current(), figures)
+    assert "p99" in text
+    assert "extractOne" in text
 
 
 def test_measure_startup_tiny_and_report() -> None:
-    startup = ask.measure_startup(runs=1, warmup=0)
-    assert [t.command for t in startup.timings] == list(ask.STARTUP_COMMANDS)
-    for t in startup.timings:
+    figures = startup.measure(runs=1, warmup=0)
+    assert [t.command for t in figures.timings] == list(startup.COMMANDS)
+    for t in figures.timings:
         assert t.runs == 1
-        assert 0 < t.min_ns <= t.median_ns <= t.max_ns
-    assert startup.ratio(ask.CLI_ASK) > 0
-    figures = ask.measure_ask(["524"], rounds=1, cold_rounds=1)
-    text = ask.format_report(ask.Machine.current(), figures, startup)
-    assert "p99" in text
-    assert ask.CLI_ASK_JSON.label in text
+        assert 0 < t.wall_min_ns <= t.wall_median_ns <= t.wall_max_ns
+        assert t.cpu_median_ns > 0
+    assert figures.ratio(startup.PYTHON_PASS) == 1.0
+    assert figures.ratio(startup.ASK) > 0
+    assert figures.ratio(startup.ASK, cpu=True) > 0
+    assert figures.program[0].endswith("eo-bot")  # the console script, as people run it
+    text = startup.format_report(ask.Machine.current(), figures)
+    for command in startup.COMMANDS:
+        assert command.label in text
+    assert "eo-bot ask 524 / python -c pass" in text
+
+
+def test_startup_refuses_a_failing_command() -> None:
+    broken = startup.Command("eo-bot nope", ("nope",))
+    with pytest.raises(RuntimeError, match="exited 2"):
+        startup.measure(runs=1, warmup=0, commands=(startup.PYTHON_PASS, broken))
 
 
 def test_bench_registry() -> None:
     assert BENCHES["ask"] is ask.main
+    assert BENCHES["startup"] is startup.main
     assert BENCHES["probe"] is probe.main
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -196,3 +199,186 @@ def test_probe_text_report_against_a_fake_edge() -> None:
     assert "524" in result.stdout
     assert "EO-LOG-UUID" in result.stdout
     assert "Fault: origin" in result.stdout
+
+
+# -- what people expect of a command line ---------------------------------------------------------
+
+
+def test_version() -> None:
+    import bot
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"eo-bot {bot.__version__}"
+
+
+def test_top_level_help_says_what_a_bare_eo_bot_does() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "Without a command, eo-bot runs `serve` when SLACK_BOT_TOKEN is set" in text
+    assert "the local `console` otherwise" in text
+    for command in ("ask", "probe", "console", "serve", "kb"):
+        assert f"\n    {command} " in result.stdout, command
+
+
+def _variables_read_by(*modules: str) -> set[str]:
+    found: set[str] = set()
+    for module in modules:
+        source = (ROOT / module).read_text(encoding="utf-8")
+        found |= set(re.findall(r"\"((?:SLACK|EO)_[A-Z_]+|PORT)\"", source))
+    return found
+
+
+def test_serve_help_lists_every_setting_the_bot_reads() -> None:
+    result = run("serve", "--help")
+    assert result.returncode == 0
+    listed = set(re.findall(r"^  ([A-Z][A-Z_]+) ", result.stdout, re.MULTILINE))
+    read = _variables_read_by(
+        "bot/config.py", "bot/probe/runner.py", "bot/knowledge/loader.py", "bot/cli.py"
+    )
+    assert len(read) >= 20  # the scan found the settings
+    assert read <= listed, read - listed
+    assert listed <= read, listed - read  # and lists nothing the code does not read
+
+
+def test_probe_help_lists_the_probe_settings() -> None:
+    result = run("probe", "--help")
+    assert result.returncode == 0
+    listed = set(re.findall(r"^  (EO_PROBE_[A-Z_]+) ", result.stdout, re.MULTILINE))
+    assert listed == _variables_read_by("bot/probe/runner.py")
+
+
+def test_kb_alone_shows_its_subcommands() -> None:
+    result = run("kb")
+    assert result.returncode == 2  # nothing was done: bad usage, but with the way forward
+    assert re.search(r"^\s+check\s+validate", result.stdout, re.MULTILINE), result.stdout
+    assert "required" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- probe progress on a terminal -----------------------------------------------------------------
+
+
+def _slow_probe_args(port: int, *extra: str) -> list[str]:
+    # A server that accepts and never answers: the probe runs until its 1.5 s deadline.
+    return [
+        "probe",
+        f"http://127.0.0.1:{port}/slow",
+        "--allow-network",
+        "127.0.0.0/8",
+        "--allow-port",
+        str(port),
+        "--deadline",
+        "1.5",
+        *extra,
+    ]
+
+
+def _spawn(args: list[str], *, stderr: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "EO_KNOWLEDGE_DIRS"}
+    env.update(NO_COLOR="1", TERM="xterm", COLUMNS="200")
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def _read_terminal(fd: int) -> bytes:
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side of the terminal is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def test_slow_probe_shows_progress_on_a_terminal_and_nothing_when_piped() -> None:
+    import pty
+
+    from tests.servers import SilentServer
+
+    with SilentServer() as server:
+        text_master, text_slave = pty.openpty()
+        json_master, json_slave = pty.openpty()
+        # All three run at once: each takes the probe's 1.5 s deadline.
+        on_terminal = _spawn(_slow_probe_args(server.port), stderr=text_slave)
+        json_on_terminal = _spawn(_slow_probe_args(server.port, "--json"), stderr=json_slave)
+        piped = _spawn(_slow_probe_args(server.port), stderr=subprocess.PIPE)
+        os.close(text_slave)
+        os.close(json_slave)
+        terminal = _read_terminal(text_master).decode()
+        json_terminal = _read_terminal(json_master).decode()
+        piped_out, piped_err = piped.communicate(timeout=60)
+        text_out, _ = on_terminal.communicate(timeout=60)
+        json_out, _ = json_on_terminal.communicate(timeout=60)
+        os.close(text_master)
+        os.close(json_master)
+
+    assert on_terminal.returncode == json_on_terminal.returncode == piped.returncode == 0
+    # Phase by phase on one line, redrawn in place, erased before the report.
+    assert f"probing http://127.0.0.1:{server.port}/slow: DNS ✓" in terminal
+    assert "connect ✓" in terminal
+    assert "HTTP …" in terminal  # what it was waiting for when the deadline came
+    assert terminal.endswith("\r\x1b[K")
+    assert "\n" not in terminal
+    # The report itself is on stdout, untouched.
+    assert b"\x1b" not in text_out
+    assert b"deadline" in text_out
+    # Nothing extra with --json or when stderr is not a terminal.
+    assert json_terminal == ""
+    assert json.loads(json_out)["schema_version"] == 1
+    assert piped_err == b""
+    assert b"deadline" in piped_out
+
+
+async def test_terminal_progress_line_phase_by_phase() -> None:
+    from bot.probe_cli import TerminalProgress
+
+    assert TerminalProgress.phases_for("shop.example.com", origin=True) == [
+        "dns",
+        "connect",
+        "tls",
+        "http",
+        "origin",
+    ]
+    assert TerminalProgress.phases_for("HTTP://shop.example.com", origin=False) == [
+        "dns",
+        "connect",
+        "http",
+    ]
+    now = [0.0]
+    stream = io.StringIO()
+    progress = TerminalProgress(
+        stream,
+        "https://shop.example.com/\x1b[2J",
+        ["dns", "connect", "tls", "http"],
+        delay=0.0,
+        tick=60.0,
+        clock=lambda: now[0],
+    )
+    await progress.phase("dns")
+    progress.clear()
+    assert stream.getvalue() == ""  # nothing drawn before the delay, nothing to erase
+    now[0] = 1.25
+    ticker = asyncio.create_task(progress.run())
+    for _ in range(10):  # a few turns of the loop: run() sleeps for the (zero) delay, then draws
+        if stream.getvalue():
+            break
+        await asyncio.sleep(0)
+    await progress.phase("connect")
+    drawn = stream.getvalue()
+    ticker.cancel()
+    progress.clear()
+    first, second = drawn.split("\r\x1b[K")[1:]
+    assert first == "probing https://shop.example.com/<U+001B>[2J: DNS ✓  connect … 1.2 s"
+    assert second == "probing https://shop.example.com/<U+001B>[2J: DNS ✓  connect ✓  TLS … 1.2 s"
+    assert stream.getvalue().endswith("\r\x1b[K")

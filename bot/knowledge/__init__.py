@@ -1,4 +1,5 @@
-"""EdgeOne knowledge: entry models, the YAML loader and the fuzzy matcher."""
+"""EdgeOne knowledge: entry models, the YAML loader, the fuzzy matcher and its compiled copy
+(``bot.knowledge.compiled``, imported on its own by the command line)."""
 
 from bot.knowledge.loader import KnowledgeBase, KnowledgeError, load
 from bot.knowledge.matcher import Answer, Match, Matcher, Reason

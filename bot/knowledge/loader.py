@@ -2,32 +2,33 @@
 
 Every problem is reported as a :class:`KnowledgeError` whose message names the file and the entry,
 never as a stack trace: the people editing these files are on-call engineers, not Python developers.
+
+PyYAML and pydantic are imported when files are read, not with this module: the command line
+answers from a compiled copy (``bot.knowledge.compiled``) and never needs them.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from bot.knowledge.models import Entry
 
-# The built-in knowledge ships next to the package in a source checkout and inside it when
-# installed; look in both so `pip install .` and an editable install behave alike.
-_PACKAGE_DIR = Path(__file__).resolve().parent
-_CANDIDATES = (_PACKAGE_DIR.parent.parent / "knowledge", _PACKAGE_DIR / "data")
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
+# The built-in knowledge is edited in the checkout's top-level knowledge/ folder, which the build
+# maps to the data package bot._knowledge (pyproject.toml, package-dir): a wheel or sdist install
+# carries the files inside bot/, an editable install points the package at the checkout's folder
+# (so edits take effect). Found through the import system, never by guessing paths.
+BUILTIN_PACKAGE = "bot._knowledge"
 ENV_EXTRA_DIRS = "EO_KNOWLEDGE_DIRS"
 MAX_FILE_BYTES = 2 * 1024 * 1024
-
-try:  # the C loader is ~10x faster; start-up time matters for the CLI
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
 
 
 class KnowledgeError(Exception):
@@ -56,10 +57,23 @@ class KnowledgeBase:
 
 
 def default_dir() -> Path:
-    for candidate in _CANDIDATES:
-        if candidate.is_dir():
-            return candidate
-    raise KnowledgeError([f"built-in knowledge directory not found (looked in {_CANDIDATES})"])
+    """The directory of the built-in knowledge files (package data of ``bot._knowledge``)."""
+    try:
+        files = importlib.resources.files(BUILTIN_PACKAGE)
+    except ModuleNotFoundError:
+        raise KnowledgeError(
+            [
+                f"built-in knowledge not found: the package {BUILTIN_PACKAGE} is not installed "
+                "(install eo-bot with pip, or `pip install -e .` in a checkout)"
+            ]
+        ) from None
+    # The loader reads a real directory (and names its files in messages); a zip import would not
+    # give one. Wheels are installed unpacked, so this only refuses unusual set-ups.
+    if not isinstance(files, Path) or not files.is_dir():
+        raise KnowledgeError(
+            [f"built-in knowledge not found: {BUILTIN_PACKAGE} is not a directory ({files})"]
+        )
+    return files
 
 
 def extra_dirs_from_env(environ: dict[str, str] | None = None) -> list[Path]:
@@ -68,15 +82,26 @@ def extra_dirs_from_env(environ: dict[str, str] | None = None) -> list[Path]:
     return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
 
 
+def directories_to_load(dirs: Iterable[Path] | None = None, *, with_env: bool = True) -> list[Path]:
+    """The directories :func:`load` reads: ``dirs`` (default: the built-in), EO_KNOWLEDGE_DIRS."""
+    directories = [default_dir()] if dirs is None else list(dirs)
+    if with_env:
+        directories += extra_dirs_from_env()
+    return directories
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    """The files of one knowledge directory, in the order they are read."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
 def load(dirs: Iterable[Path] | None = None, *, with_env: bool = True) -> KnowledgeBase:
     """Load the built-in knowledge, then each extra directory in order.
 
     Entries in a later directory with an id seen before replace the earlier entry (a team's own
     runbook overrides ours); a duplicate id inside one directory is an error.
     """
-    directories = [default_dir()] if dirs is None else list(dirs)
-    if with_env:
-        directories += extra_dirs_from_env()
+    directories = directories_to_load(dirs, with_env=with_env)
     problems: list[str] = []
     merged: dict[str, Entry] = {}
     origin: dict[str, Path] = {}
@@ -106,17 +131,21 @@ def load(dirs: Iterable[Path] | None = None, *, with_env: bool = True) -> Knowle
 
 
 def _read_dir(directory: Path, problems: list[str]) -> list[tuple[Path, Any]]:
+    import yaml
+
+    # The C loader is ~10x faster; both are safe loaders.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if not directory.is_dir():
         problems.append(f"{directory}: not a directory")
         return []
     out: list[tuple[Path, Any]] = []
-    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+    for path in knowledge_files(directory):
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{path}: larger than {MAX_FILE_BYTES // 1024} KiB")
                 continue
             text = path.read_text(encoding="utf-8")
-            out.append((path, yaml.load(text, Loader=_Loader)))  # a safe loader
+            out.append((path, yaml.load(text, Loader=loader)))  # a safe loader (above)
         except UnicodeDecodeError:
             problems.append(f"{path}: not UTF-8 text")
         except yaml.YAMLError as exc:
@@ -129,7 +158,16 @@ def _read_dir(directory: Path, problems: list[str]) -> list[tuple[Path, Any]]:
     return out
 
 
+@cache
+def _entry_adapter() -> TypeAdapter[Entry]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Entry)
+
+
 def _parse_entries(path: Path, raw: Any, problems: list[str]) -> list[Entry]:
+    from pydantic import ValidationError
+
     if not isinstance(raw, dict) or set(raw) != {"entries"}:
         problems.append(f"{path}: the file must hold one top-level key, 'entries', with a list")
         return []
@@ -144,7 +182,7 @@ def _parse_entries(path: Path, raw: Any, problems: list[str]) -> list[Entry]:
             problems.append(f"{path}: {label}: must be a mapping of fields")
             continue
         try:
-            entries.append(Entry.model_validate(item))
+            entries.append(_entry_adapter().validate_python(item))
         except ValidationError as exc:
             problems.extend(f"{path}: {label}: {line}" for line in _explain(exc))
     return entries
@@ -161,7 +199,7 @@ def _explain(exc: ValidationError) -> list[str]:
     for err in exc.errors(include_url=False):
         field = ".".join(str(p) for p in err["loc"]) or "(entry)"
         kind = err["type"]
-        if kind == "extra_forbidden":
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
             lines.append(f"unknown key '{field}'")
         elif kind == "missing":
             lines.append(f"missing field '{field}'")

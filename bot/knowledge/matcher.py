@@ -22,8 +22,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
 from bot.knowledge.text import is_han, normalise, raw_words, stem, tokens
@@ -198,6 +196,16 @@ class Matcher:
                 self._codes[code].append(i)
         self._expand = lru_cache(maxsize=4096)(self._expand_word)
 
+    # A Matcher is pickled whole by bot.knowledge.compiled; its word cache is rebuilt, not saved.
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        del state["_expand"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._expand = lru_cache(maxsize=4096)(self._expand_word)
+
     # -- public -----------------------------------------------------------------------------
 
     def ask(self, raw: str, *, limit: int = 5) -> Answer:
@@ -301,6 +309,8 @@ class Matcher:
                 continue
             if "_" not in candidate:
                 continue  # plain capitalised words are only names when spelt exactly
+            from rapidfuzz import fuzz, process  # see _expand_word
+
             best = process.extractOne(
                 candidate, self._name_list, scorer=fuzz.ratio, score_cutoff=85
             )
@@ -379,6 +389,10 @@ class Matcher:
             return ((stemmed, 1.0),)
         if len(word) < 4:
             return ()
+        # Imported when first needed: a question that is only a code never gets here, and the
+        # command line answers it without paying for rapidfuzz's start-up.
+        from rapidfuzz import fuzz, process
+
         found: dict[str, float] = {}
         for choice, score, _ in process.extract(
             word, index.raw_forms, scorer=fuzz.ratio, score_cutoff=80, limit=3

@@ -2,15 +2,60 @@
 
 Entries are data (``knowledge/*.yaml``); this module only says what a valid entry looks like.
 Unknown keys are refused so a typo in a runbook is caught instead of silently ignored.
+
+The entries are plain frozen dataclasses. Pydantic validates them (``bot.knowledge.loader``) from
+the constraints written in their annotations (:class:`Rule`, :class:`After`), and is imported only
+when something is validated: the command line answers from a compiled copy of the knowledge base
+(``bot.knowledge.compiled``) without loading it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
+
+class Rule:
+    """Constraints for one field, as ``pydantic.Field`` arguments (``min_length=1``, ...)."""
+
+    __slots__ = ("constraints",)
+
+    def __init__(self, **constraints: Any) -> None:
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic import Field
+
+        return handler(Annotated[source, Field(**self.constraints)])
+
+
+class After:
+    """A check run on a field's value once it has the right type; raises ValueError."""
+
+    __slots__ = ("check",)
+
+    def __init__(self, check: Callable[[Any], Any]) -> None:
+        self.check = check
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+# How pydantic validates every model below: unknown keys are errors, text is stripped.
+_STRICT: dict[str, Any] = {"extra": "forbid", "str_strip_whitespace": True}
 
 
 class Product(StrEnum):
@@ -42,24 +87,52 @@ class FaultSide(StrEnum):
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{2,79}$")
 
-NonEmpty = Annotated[str, Field(min_length=1, max_length=2000)]
+
+def _id_shape(value: str) -> str:
+    if not _ID_RE.fullmatch(value):
+        raise ValueError("must be lowercase letters, digits and dashes (2-64 chars)")
+    return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+def _codes_are_statuses(value: list[int]) -> list[int]:
+    for code in value:
+        if not 100 <= code <= 599:
+            raise ValueError(f"{code} is not an HTTP status code (100-599)")
+    if len(set(value)) != len(value):
+        raise ValueError("a code is listed twice")
+    return value
 
 
-class CauseGroup(_Strict):
+def _names_shape(value: list[str]) -> list[str]:
+    for name in value:
+        if not _NAME_RE.fullmatch(name):
+            raise ValueError(f"{name!r} is not an error name (UPPER_SNAKE_CASE)")
+    return value
+
+
+NonEmpty = Annotated[str, Rule(min_length=1, max_length=2000)]
+Url = Annotated[str, Rule(pattern=r"^https://\S+$")]
+Alias = Annotated[str, Rule(min_length=2, max_length=120)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CauseGroup:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
     side: FaultSide
-    items: list[NonEmpty] = Field(min_length=1)
+    items: Annotated[list[NonEmpty], Rule(min_length=1)]
 
 
-class Check(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
     what: NonEmpty
     command: NonEmpty | None = None
 
 
-class Chinese(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chinese:
     """The Simplified Chinese text of an entry: what users read, in the same order as the English.
 
     ``causes`` has one list per cause group and ``checks`` one line per check (its ``what``);
@@ -67,69 +140,45 @@ class Chinese(_Strict):
     problem; ``source`` adds the Chinese documentation pages the text was written from.
     """
 
-    title: Annotated[str, Field(min_length=2, max_length=150)]
-    summary: Annotated[str, Field(min_length=5, max_length=300)]
-    causes: list[list[NonEmpty]] = Field(min_length=1)
-    checks: list[NonEmpty] = Field(min_length=1)
-    fixes: list[NonEmpty] = Field(min_length=1)
-    support: list[NonEmpty] = Field(min_length=1)
-    aliases: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
-    source: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(default_factory=list)
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    title: Annotated[str, Rule(min_length=2, max_length=150)]
+    summary: Annotated[str, Rule(min_length=5, max_length=300)]
+    causes: Annotated[list[list[NonEmpty]], Rule(min_length=1)]
+    checks: Annotated[list[NonEmpty], Rule(min_length=1)]
+    fixes: Annotated[list[NonEmpty], Rule(min_length=1)]
+    support: Annotated[list[NonEmpty], Rule(min_length=1)]
+    aliases: Annotated[list[Alias], Rule(min_length=1)]
+    source: list[Url] = field(default_factory=list)
 
 
-class Entry(_Strict):
-    id: str
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+
+    id: Annotated[str, After(_id_shape)]
     product: Product
-    codes: list[int] = Field(min_length=1)
-    names: list[str] = Field(default_factory=list)
-    title: Annotated[str, Field(min_length=3, max_length=150)]
-    summary: Annotated[str, Field(min_length=10, max_length=300)]
+    codes: Annotated[list[int], Rule(min_length=1), After(_codes_are_statuses)]
+    names: Annotated[list[str], After(_names_shape)] = field(default_factory=list)
+    title: Annotated[str, Rule(min_length=3, max_length=150)]
+    summary: Annotated[str, Rule(min_length=10, max_length=300)]
     answered_by: Responder
-    causes: list[CauseGroup] = Field(min_length=1)
-    checks: list[Check] = Field(min_length=1)
-    fixes: list[NonEmpty] = Field(min_length=1)
-    support: list[NonEmpty] = Field(min_length=1)
-    related: list[str] = Field(default_factory=list)
-    source: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(min_length=1)
-    aliases: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    causes: Annotated[list[CauseGroup], Rule(min_length=1)]
+    checks: Annotated[list[Check], Rule(min_length=1)]
+    fixes: Annotated[list[NonEmpty], Rule(min_length=1)]
+    support: Annotated[list[NonEmpty], Rule(min_length=1)]
+    related: list[str] = field(default_factory=list)
+    source: Annotated[list[Url], Rule(min_length=1)]
+    aliases: Annotated[list[Alias], Rule(min_length=1)]
     zh: Chinese | None = None
 
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, value: str) -> str:
-        if not _ID_RE.fullmatch(value):
-            raise ValueError("must be lowercase letters, digits and dashes (2-64 chars)")
-        return value
-
-    @field_validator("codes")
-    @classmethod
-    def _codes_are_statuses(cls, value: list[int]) -> list[int]:
-        for code in value:
-            if not 100 <= code <= 599:
-                raise ValueError(f"{code} is not an HTTP status code (100-599)")
-        if len(set(value)) != len(value):
-            raise ValueError("a code is listed twice")
-        return value
-
-    @field_validator("names")
-    @classmethod
-    def _names_shape(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if not _NAME_RE.fullmatch(name):
-                raise ValueError(f"{name!r} is not an error name (UPPER_SNAKE_CASE)")
-        return value
-
-    @model_validator(mode="after")
-    def _no_self_reference(self) -> Entry:
+    def __post_init__(self) -> None:
+        # Checks across fields; pydantic reports a ValueError raised here for the whole entry.
         if self.id in self.related:
             raise ValueError("an entry cannot list itself as related")
-        return self
-
-    @model_validator(mode="after")
-    def _chinese_matches_english(self) -> Entry:
         zh = self.zh
         if zh is None:
-            return self
+            return
         shape = [len(group.items) for group in self.causes]
         if [len(group) for group in zh.causes] != shape:
             raise ValueError(
@@ -139,7 +188,6 @@ class Entry(_Strict):
             want, got = len(getattr(self, name)), len(getattr(zh, name))
             if want != got:
                 raise ValueError(f"zh.{name} has {got} items; {name} has {want}")
-        return self
 
     @property
     def code(self) -> int:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import snowballstemmer
-
-_STEMMER = snowballstemmer.stemmer("english")
+from typing import Any
 
 # Multi-word spellings folded into one token before splitting, so "timed out", "time-out" and
 # "timeout" meet, and "rate limited" / "ratelimit" do too.
@@ -117,6 +114,15 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    # Imported on first use: snowballstemmer loads every language it knows, and a question that
+    # is only a status code (`eo-bot ask 524`) needs no stemming at all.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 # Chinese filler: question words, pronouns, particles, "error"/"status code" (like the English
 # list, they say nothing about which entry is meant). Cut out before pairing. Single characters
 # are only the pure particles: most others also build content words (过 in 过大, 有 in 没有).
@@ -173,7 +179,7 @@ def han_tokens(run: str) -> list[str]:
 def stem(word: str) -> str:
     if is_han(word):
         return _ZH_SYNONYMS.get(word, word)
-    base = str(_STEMMER.stemWord(word))
+    base = str(_stemmer().stemWord(word))
     return _SYNONYMS.get(base, base)
 
 

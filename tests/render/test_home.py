@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot.chat.history import RecentProbe
-from bot.knowledge import Entry, KnowledgeBase, Product
+from bot.knowledge import KnowledgeBase, Product
 from bot.render.blocks import CUT
 from bot.render.home import MAX_HOME_BLOCKS, MAX_RECENT, NO_PROBES, home_view
 
@@ -71,19 +72,17 @@ def esc(text: str) -> str:
 
 
 def synthetic_kb(kb: KnowledgeBase, n: int) -> KnowledgeBase:
-    base = kb.entries[0].model_dump(mode="json")
+    base = kb.entries[0]
     products = list(Product)
     entries = tuple(
-        Entry.model_validate(
-            base
-            | {
-                "id": f"synthetic-{i}",
-                "product": products[i % len(products)].value,
-                "codes": [100 + i % 500],
-                "names": [f"SYNTHETIC_ERROR_NUMBER_{i}"],
-                "title": f"Synthetic entry {i} with a fairly long title to fill the reference",
-                "related": [],
-            }
+        dataclasses.replace(
+            base,
+            id=f"synthetic-{i}",
+            product=products[i % len(products)],
+            codes=[100 + i % 500],
+            names=[f"SYNTHETIC_ERROR_NUMBER_{i}"],
+            title=f"Synthetic entry {i} with a fairly long title to fill the reference",
+            related=[],
         )
         for i in range(n)
     )
