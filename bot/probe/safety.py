@@ -10,8 +10,11 @@ Everything is refused by default; a deployment that really needs to probe intern
 them explicitly (`EO_PROBE_ALLOW_NETWORKS`, `EO_PROBE_ALLOW_PORTS`), the same way tests reach
 loopback servers.
 
-Addresses are classified with `ipaddress` (its IPv4-in-IPv6 properties included) plus explicit
-tables.
+The URL parser is our own on purpose: it refuses what general-purpose parsers guess at (userinfo,
+backslashes, zone ids, percent-encoded hosts) and turns numeric host tricks into the address they
+mean before the check. A differential test holds it to httpx (which sends the request) and
+urllib.parse: whatever it accepts, they read with the same scheme, host and port. Addresses are
+classified with `ipaddress` (its IPv4-in-IPv6 properties included) plus explicit tables.
 """
 
 from __future__ import annotations
@@ -340,14 +343,16 @@ def _split_scheme(text: str) -> tuple[str, str]:
         return "https", text
     after = text[match.end() :]
     name = match.group(1)
+    scheme = name.lower()
     if not after.startswith("//"):
+        if scheme in _SCHEME_PORTS:
+            # 'http:/example.com' and 'https:8443' are http URLs to httpx and urllib (with no
+            # host) and to browsers (host example.com), never a host named 'http'.
+            raise TargetRefused(f"the URL is missing '//' after '{name}:'; write {name}://host/")
         # 'example.com:8443/x' and 'localhost:8080' look like a scheme to a URL parser; a scheme
         # never contains a dot and is never followed by a port number.
         if "." in name or _PORT_AFTER_COLON_RE.match(after):
             return "https", text
-        if name.lower() in _SCHEME_PORTS:
-            raise TargetRefused(f"the URL is missing '//' after '{name}:'; write {name}://host/")
-    scheme = name.lower()
     if scheme not in _SCHEME_PORTS:
         raise TargetRefused(f"only http and https URLs can be probed, not '{name}:'")
     return scheme, after[2:]
@@ -413,6 +418,14 @@ def _normalise_host(host: str) -> tuple[str, IPAddress | None]:
 
     if len(host) > 253 or not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
         raise TargetRefused(f"'{host}' is not a valid host name")
+    for label in labels:
+        if label.startswith("xn--"):
+            # An A-label must decode to a valid international name ('xn--a' does not): no
+            # registry hands such a name out, and httpx cannot read the URL's host back.
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                raise TargetRefused(f"'{host}' is not a valid international host name") from None
     return host, None
 
 

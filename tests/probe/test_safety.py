@@ -350,6 +350,9 @@ BAD_URLS = [
     ("empty-label", "http://example..com/", "not a valid host name"),
     ("bad-char", "http://exa$mple.com/", "not a valid host name"),
     ("bad-idn", "http://xn--a\u00e9.com/", "international"),
+    ("bad-a-label", "http://xn--a.com/", "international"),
+    ("one-slash", "http:/example.com", "missing '//'"),
+    ("scheme-then-port", "HTTPS:8443", "missing '//'"),
 ]
 
 
