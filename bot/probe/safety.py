@@ -116,17 +116,18 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> _Embedded | None:
         return _Embedded("Teredo", client, server)
     # ipaddress has no property for the three forms below, so they are explicit rules. All three
     # keep the IPv4 address in the last 32 bits.
-    last_32_bits = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip in _NAT64:
-        return _Embedded("NAT64", last_32_bits)
-    if ip in _LOCAL_NAT64:
+        kind = "NAT64"
+    elif ip in _LOCAL_NAT64:
         # RFC 8215 lets an operator pick a longer prefix inside this /48, which moves the IPv4
         # address; the whole /48 is refused anyway, and the /96 layout names it in the message.
-        return _Embedded("local-use NAT64", last_32_bits)
-    if ip in _IPV4_COMPATIBLE and not (ip.is_unspecified or ip.is_loopback):
+        kind = "local-use NAT64"
+    elif ip in _IPV4_COMPATIBLE and not (ip.is_unspecified or ip.is_loopback):
         # Deprecated IPv4-compatible form (RFC 4291); :: and ::1 are themselves, not wrappers.
-        return _Embedded("IPv4-compatible IPv6", last_32_bits)
-    return None
+        kind = "IPv4-compatible IPv6"
+    else:
+        return None
+    return _Embedded(kind, ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
 
 
 class TargetRefused(Exception):
@@ -395,9 +396,10 @@ def _normalise_host(host: str) -> tuple[str, IPAddress | None]:
         # Browsers decode %-escapes in hosts and treat '\' as '/': both hide the real host.
         raise TargetRefused(f"'{host}' is not a valid host name ('%' and '\\' are not allowed)")
 
-    if not host.isascii():
-        # UTS 46 mapping, as browsers and httpx do; it also folds full-width digits and dots, so
-        # the numeric check below sees what a resolver would.
+    typed_ascii = host.isascii()
+    if not typed_ascii:
+        # UTS 46 mapping, as browsers do; it also folds full-width digits and dots, so the
+        # numeric check below sees what a resolver would.
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError, ValueError):
@@ -418,7 +420,7 @@ def _normalise_host(host: str) -> tuple[str, IPAddress | None]:
 
     if len(host) > 253 or not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
         raise TargetRefused(f"'{host}' is not a valid host name")
-    for label in labels:
+    for label in labels if typed_ascii else ():  # idna.encode's own output is valid
         if label.startswith("xn--"):
             # An A-label must decode to a valid international name ('xn--a' does not): no
             # registry hands such a name out, and httpx cannot read the URL's host back.
