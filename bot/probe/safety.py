@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import idna
-import ifaddr
 from cachetools.func import ttl_cache
 
 log = logging.getLogger(__name__)
@@ -483,6 +482,7 @@ def _clock() -> float:
     return time.monotonic()
 
 
+# The lambda looks _clock up at each call, so tests can move time forward.
 @ttl_cache(maxsize=1, ttl=LOCAL_ADDRESSES_TTL, timer=lambda: _clock())
 def local_addresses() -> frozenset[IPAddress]:
     """This machine's interface addresses (all of them, secondary ones included), read again at
@@ -491,6 +491,10 @@ def local_addresses() -> frozenset[IPAddress]:
     Best effort: loopback is always included because it is always there, and a machine where
     interfaces cannot be listed gets loopback alone (logged).
     """
+    # Imported here: loading it costs ~60 ms (ctypes looks for libc), which commands that never
+    # probe (eo-bot ask, kb check) should not pay.
+    import ifaddr
+
     found: set[IPAddress] = {ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1")}
     try:
         adapters = ifaddr.get_adapters()
