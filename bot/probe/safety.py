@@ -9,21 +9,30 @@ because a hostname can resolve to anything.
 Everything is refused by default; a deployment that really needs to probe internal origins allows
 them explicitly (`EO_PROBE_ALLOW_NETWORKS`, `EO_PROBE_ALLOW_PORTS`), the same way tests reach
 loopback servers.
+
+The URL parser is our own on purpose: it refuses what general-purpose parsers guess at (userinfo,
+backslashes, zone ids, percent-encoded hosts) and turns numeric host tricks into the address they
+mean before the check. A differential test holds it to httpx (which sends the request) and
+urllib.parse: whatever it accepts, they read with the same scheme, host and port. Addresses are
+classified with `ipaddress` (its IPv4-in-IPv6 properties included) plus explicit tables.
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
+import logging
 import re
 import socket
-import struct
+import time
 import unicodedata
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import idna
+from cachetools.func import ttl_cache
+
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -77,34 +86,47 @@ _REFUSED_V6: tuple[tuple[ipaddress.IPv6Network, str], ...] = (
 )
 
 
-def _last_32_bits(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
-    return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-
-
-def _sixtofour(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
-    return ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
-
-
-def _teredo_client(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
-    # The client address is stored inverted (XOR 0xffffffff) in the last 32 bits.
-    return ipaddress.IPv4Address((int(ip) & 0xFFFFFFFF) ^ 0xFFFFFFFF)
-
-
-# IPv6 ranges that carry an IPv4 address inside. They are refused whatever they wrap (the
+# IPv6 addresses that carry an IPv4 address inside. They are refused whatever they wrap (the
 # operating system or a translator may deliver them to the embedded IPv4 address, and Python's
 # is_global says True for several of them), but the wrapped address names the danger in the
 # message, and an allowed network containing the wrapped address lets them through.
-_WRAPPERS_V6: tuple[
-    tuple[ipaddress.IPv6Network, str, Callable[[ipaddress.IPv6Address], ipaddress.IPv4Address]],
-    ...,
-] = (
-    (_v6("::/96"), "IPv4-compatible IPv6", _last_32_bits),
-    (_v6("::ffff:0:0/96"), "IPv4-mapped IPv6", _last_32_bits),
-    (_v6("64:ff9b::/96"), "NAT64", _last_32_bits),
-    (_v6("64:ff9b:1::/48"), "local-use NAT64", _last_32_bits),
-    (_v6("2001::/32"), "Teredo", _teredo_client),
-    (_v6("2002::/16"), "6to4", _sixtofour),
-)
+_NAT64 = _v6("64:ff9b::/96")
+_LOCAL_NAT64 = _v6("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = _v6("::/96")
+
+
+@dataclass(frozen=True, slots=True)
+class _Embedded:
+    kind: str  # "IPv4-mapped IPv6", "6to4", ...
+    target: ipaddress.IPv4Address  # where the packets end up
+    # Teredo only: the server named in the address, which a Teredo host contacts first (its
+    # bubbles go there), so it must be acceptable too.
+    server: ipaddress.IPv4Address | None = None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> _Embedded | None:
+    """The IPv4 address hidden in ip, if ip is one of the forms that carry one."""
+    if ip.ipv4_mapped is not None:
+        return _Embedded("IPv4-mapped IPv6", ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        return _Embedded("6to4", ip.sixtofour)
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return _Embedded("Teredo", client, server)
+    # ipaddress has no property for the three forms below, so they are explicit rules. All three
+    # keep the IPv4 address in the last 32 bits.
+    if ip in _NAT64:
+        kind = "NAT64"
+    elif ip in _LOCAL_NAT64:
+        # RFC 8215 lets an operator pick a longer prefix inside this /48, which moves the IPv4
+        # address; the whole /48 is refused anyway, and the /96 layout names it in the message.
+        kind = "local-use NAT64"
+    elif ip in _IPV4_COMPATIBLE and not (ip.is_unspecified or ip.is_loopback):
+        # Deprecated IPv4-compatible form (RFC 4291); :: and ::1 are themselves, not wrappers.
+        kind = "IPv4-compatible IPv6"
+    else:
+        return None
+    return _Embedded(kind, ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
 
 
 class TargetRefused(Exception):
@@ -122,21 +144,11 @@ def _a(label: str) -> str:
     return f"{'an' if label[0].lower() in 'aeiou' else 'a'} {label}"
 
 
-def _range_label(ip: IPAddress) -> tuple[int, str] | None:
-    """(prefix length, label) of the most specific refused range holding ip."""
+def _range_label(ip: IPAddress) -> str | None:
+    """The label of the most specific refused range holding ip."""
     table: Iterable[tuple[IPNetwork, str]] = _REFUSED_V4 if ip.version == 4 else _REFUSED_V6
-    return max(((net.prefixlen, label) for net, label in table if ip in net), default=None)
-
-
-def _wrapper(ip: IPAddress) -> tuple[int, str, ipaddress.IPv4Address] | None:
-    """(prefix length, kind, embedded IPv4) of the most specific wrapping range holding ip."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return None
-    matches = [(net.prefixlen, kind, unwrap) for net, kind, unwrap in _WRAPPERS_V6 if ip in net]
-    if not matches:
-        return None
-    prefixlen, kind, unwrap = max(matches, key=lambda m: m[0])
-    return prefixlen, kind, unwrap(ip)
+    best = max(((net.prefixlen, label) for net, label in table if ip in net), default=None)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,33 +179,41 @@ class ProbePolicy:
 
     def check_address(self, ip: IPAddress) -> None:
         """Raise TargetRefused unless ip is globally routable or inside allowed_networks."""
-        if self._allows(ip):
-            return
-        problem: str | None = None
-        in_range = _range_label(ip)
-        wrapped = _wrapper(ip)
-        # Most specific wins: ::1 is "loopback" rather than an IPv4-compatible 0.0.0.1, while
-        # Teredo (2001::/32) is unwrapped rather than called reserved (2001::/23).
-        if wrapped is not None and (in_range is None or wrapped[0] >= in_range[0]):
-            _, kind, inner = wrapped
-            if self._allows(inner):
-                return
-            inner_range = _range_label(inner)
-            # "(link-local, cloud metadata)" rather than nested parentheses.
-            inner_label = inner_range[1].replace(" (", ", ").rstrip(")") if inner_range else ""
-            suffix = f" ({inner_label})" if inner_label else ""
-            problem = f"{_a(kind)} address of {inner}{suffix}"
-        elif in_range is not None:
-            problem = f"{_a(in_range[1])} address"
-        elif self.refuse_local_interfaces and _plain(ip) in local_addresses():
-            problem = "this machine's own address"
-        elif not ip.is_global:
-            # Backstop: whatever Python knows to be non-public that the tables above missed.
-            problem = "not a globally routable address"
+        problem = self._problem(ip)
         if problem is not None:
             raise TargetRefused(
                 f"{ip} is {problem}; the probe only reaches public addresses ({_NETWORKS_HINT})"
             )
+
+    def _problem(self, ip: IPAddress) -> str | None:
+        """What makes ip unreachable for the probe ('a loopback address'), or None."""
+        if self._allows(ip):
+            return None
+        if isinstance(ip, ipaddress.IPv6Address):
+            embedded = _embedded_ipv4(ip)
+            if embedded is not None:
+                return self._embedded_problem(embedded)
+        in_range = _range_label(ip)
+        if in_range is not None:
+            return f"{_a(in_range)} address"
+        if self.refuse_local_interfaces and _plain(ip) in local_addresses():
+            return "this machine's own address"
+        if not ip.is_global:
+            # Backstop: whatever Python knows to be non-public that the tables above missed.
+            return "not a globally routable address"
+        return None
+
+    def _embedded_problem(self, embedded: _Embedded) -> str | None:
+        """Refuse an IPv4-carrying IPv6 address unless an allowed network holds the IPv4 address
+        it leads to (and its Teredo server, when it has one, may be reached as well)."""
+        server = embedded.server
+        server_problem = self._problem(server) if server is not None else None
+        if self._allows(embedded.target) and server_problem is None:
+            return None
+        problem = f"{_a(embedded.kind)} address of {embedded.target}{_inner_label(embedded.target)}"
+        if server is not None and server_problem is not None:
+            problem += f" through the server {server}{_inner_label(server)}"
+        return problem
 
     def check_port(self, port: int) -> None:
         """Raise TargetRefused unless the policy allows port."""
@@ -202,6 +222,12 @@ class ProbePolicy:
                 f"port {port} is not allowed; the probe uses ports "
                 f"{_describe_ports(self.allowed_ports)} ({_PORTS_HINT})"
             )
+
+
+def _inner_label(ip: ipaddress.IPv4Address) -> str:
+    """' (link-local, cloud metadata)' for a wrapped address: no nested parentheses."""
+    label = _range_label(ip)
+    return f" ({label.replace(' (', ', ').rstrip(')')})" if label else ""
 
 
 def _plain(ip: IPAddress) -> IPAddress:
@@ -317,14 +343,16 @@ def _split_scheme(text: str) -> tuple[str, str]:
         return "https", text
     after = text[match.end() :]
     name = match.group(1)
+    scheme = name.lower()
     if not after.startswith("//"):
+        if scheme in _SCHEME_PORTS:
+            # 'http:/example.com' and 'https:8443' are http URLs to httpx and urllib (with no
+            # host) and to browsers (host example.com), never a host named 'http'.
+            raise TargetRefused(f"the URL is missing '//' after '{name}:'; write {name}://host/")
         # 'example.com:8443/x' and 'localhost:8080' look like a scheme to a URL parser; a scheme
         # never contains a dot and is never followed by a port number.
         if "." in name or _PORT_AFTER_COLON_RE.match(after):
             return "https", text
-        if name.lower() in _SCHEME_PORTS:
-            raise TargetRefused(f"the URL is missing '//' after '{name}:'; write {name}://host/")
-    scheme = name.lower()
     if scheme not in _SCHEME_PORTS:
         raise TargetRefused(f"only http and https URLs can be probed, not '{name}:'")
     return scheme, after[2:]
@@ -367,9 +395,10 @@ def _normalise_host(host: str) -> tuple[str, IPAddress | None]:
         # Browsers decode %-escapes in hosts and treat '\' as '/': both hide the real host.
         raise TargetRefused(f"'{host}' is not a valid host name ('%' and '\\' are not allowed)")
 
-    if not host.isascii():
-        # UTS 46 mapping, as browsers and httpx do; it also folds full-width digits and dots, so
-        # the numeric check below sees what a resolver would.
+    typed_ascii = host.isascii()
+    if not typed_ascii:
+        # UTS 46 mapping, as browsers do; it also folds full-width digits and dots, so the
+        # numeric check below sees what a resolver would.
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError, ValueError):
@@ -390,6 +419,14 @@ def _normalise_host(host: str) -> tuple[str, IPAddress | None]:
 
     if len(host) > 253 or not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
         raise TargetRefused(f"'{host}' is not a valid host name")
+    for label in labels if typed_ascii else ():  # idna.encode's own output is valid
+        if label.startswith("xn--"):
+            # An A-label must decode to a valid international name ('xn--a' does not): no
+            # registry hands such a name out, and httpx cannot read the URL's host back.
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                raise TargetRefused(f"'{host}' is not a valid international host name") from None
     return host, None
 
 
@@ -434,66 +471,42 @@ def parse_networks(spec: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
-@functools.cache
+# How long the list of this machine's addresses is reused. Enumerating costs well under a
+# millisecond, but every public address a probe checks is looked up in it, so it is not read per
+# probe; it is not read once for good either, because a long-running bot gains and loses addresses
+# (DHCP, VPNs, containers joining networks) and a stale list would let a new one through.
+LOCAL_ADDRESSES_TTL = 60.0
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+# The lambda looks _clock up at each call, so tests can move time forward.
+@ttl_cache(maxsize=1, ttl=LOCAL_ADDRESSES_TTL, timer=lambda: _clock())
 def local_addresses() -> frozenset[IPAddress]:
-    """This machine's interface addresses (cached: read once per process).
+    """This machine's interface addresses (all of them, secondary ones included), read again at
+    most every LOCAL_ADDRESSES_TTL seconds.
 
-    Best effort: each source may be missing (non-Linux, sandboxes), and loopback is always
-    included because it is always there.
+    Best effort: loopback is always included because it is always there, and a machine where
+    interfaces cannot be listed gets loopback alone (logged).
     """
+    # Imported here: loading it costs ~60 ms (ctypes looks for libc), which commands that never
+    # probe (eo-bot ask, kb check) should not pay.
+    import ifaddr
+
     found: set[IPAddress] = {ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1")}
-    found |= _ipv6_from_proc()
-    found |= _ipv4_from_fib_trie()
-    found |= _ipv4_from_ioctl()
+    try:
+        adapters = ifaddr.get_adapters()
+    except OSError:
+        log.warning("cannot list this machine's interface addresses", exc_info=True)
+        return frozenset(found)
+    for adapter in adapters:
+        for entry in adapter.ips:
+            # IPv4 entries are strings; IPv6 ones are (address, flowinfo, scope id) tuples.
+            text = entry.ip[0] if isinstance(entry.ip, tuple) else entry.ip
+            try:
+                found.add(ipaddress.ip_address(text))
+            except ValueError:
+                continue
     return frozenset(found)
-
-
-def _ipv6_from_proc() -> set[IPAddress]:
-    found: set[IPAddress] = set()
-    try:
-        with open("/proc/net/if_inet6", encoding="ascii") as f:
-            for line in f:
-                fields = line.split()
-                if fields and len(fields[0]) == 32:
-                    found.add(ipaddress.IPv6Address(int(fields[0], 16)))
-    except (OSError, ValueError):
-        pass
-    return found
-
-
-def _ipv4_from_fib_trie() -> set[IPAddress]:
-    """Entries like '|-- 192.0.2.2' followed by '/32 host LOCAL' are this host's addresses
-    (including secondary ones, which the ioctl below cannot see)."""
-    found: set[IPAddress] = set()
-    try:
-        with open("/proc/net/fib_trie", encoding="ascii") as f:
-            last = ""
-            for line in f:
-                stripped = line.strip()
-                if stripped.startswith("|--"):
-                    last = stripped[3:].strip()
-                elif stripped == "/32 host LOCAL" and last:
-                    found.add(ipaddress.IPv4Address(last))
-    except (OSError, ValueError):
-        pass
-    return found
-
-
-def _ipv4_from_ioctl() -> set[IPAddress]:
-    """Primary IPv4 address of each interface via SIOCGIFADDR, for when /proc is unavailable."""
-    found: set[IPAddress] = set()
-    try:
-        import fcntl  # Unix only
-
-        siocgifaddr = 0x8915
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            for _, name in socket.if_nameindex():
-                try:
-                    request = struct.pack("256s", name.encode()[:15])
-                    reply = fcntl.ioctl(sock.fileno(), siocgifaddr, request)
-                except OSError:
-                    continue  # interface without an IPv4 address
-                found.add(ipaddress.IPv4Address(reply[20:24]))
-    except (ImportError, OSError, AttributeError, ValueError):
-        pass
-    return found

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import ifaddr
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.probe import safety
@@ -200,6 +201,50 @@ def test_allowed_network_covers_the_wrapped_address(kind: str) -> None:
     refusal(LOOPBACK_ALLOWED.check_address, WRAPPERS[kind](_v4("10.0.0.1")))
 
 
+@settings(max_examples=200, deadline=None)
+@given(inner=st.integers(0, 2**32 - 1), kind=st.sampled_from(list(WRAPPERS)))
+@example(inner=0, kind="compatible")
+@example(inner=2, kind="compatible")
+def test_any_wrapped_ipv4_is_named_and_only_its_network_lets_it_through(
+    inner: int, kind: str
+) -> None:
+    # '::' and '::1' are themselves (unspecified, loopback), not IPv4-compatible wrappers.
+    assume(kind != "compatible" or inner > 1)
+    ip = WRAPPERS[kind](inner)
+    v4 = ipaddress.IPv4Address(inner)
+    assert f"address of {v4}" in refusal(DEFAULT.check_address, ip)
+    # The Teredo server in WRAPPERS is public, so the client's network alone lets it through.
+    ProbePolicy(allowed_networks=parse_networks(str(v4))).check_address(ip)
+    other = ipaddress.IPv4Address(inner ^ 1)
+    refusal(ProbePolicy(allowed_networks=parse_networks(str(other))).check_address, ip)
+
+
+def _teredo(server: str, client: str) -> ipaddress.IPv6Address:
+    return ipaddress.IPv6Address(
+        (0x20010000 << 96) | (_v4(server) << 64) | (_v4(client) ^ 0xFFFFFFFF)
+    )
+
+
+def test_teredo_server_is_checked_too() -> None:
+    # A Teredo host sends its first packets (bubbles) to the server named in the address.
+    reason = refusal(DEFAULT.check_address, _teredo("10.0.0.1", "8.8.8.8"))
+    assert "Teredo address of 8.8.8.8 through the server 10.0.0.1 (private network)" in reason
+    reason = refusal(LOOPBACK_ALLOWED.check_address, _teredo("10.0.0.1", "127.0.0.1"))
+    assert "through the server 10.0.0.1 (private network)" in reason
+    LOOPBACK_ALLOWED.check_address(_teredo("127.0.0.1", "127.0.0.1"))
+    LOOPBACK_ALLOWED.check_address(_teredo("65.54.227.120", "127.0.0.1"))
+
+
+def test_ipv4_compatible_but_not_unspecified_or_loopback() -> None:
+    assert "IPv4-compatible IPv6 address of 0.0.0.2" in refusal(
+        DEFAULT.check_address, ipaddress.IPv6Address("::2")
+    )
+    assert "is an unspecified address" in refusal(
+        DEFAULT.check_address, ipaddress.IPv6Address("::")
+    )
+    assert "is a loopback address" in refusal(DEFAULT.check_address, ipaddress.IPv6Address("::1"))
+
+
 def test_cloud_metadata_v6() -> None:
     reason = refusal(parse_target, "http://[fd00:ec2::254]/latest/meta-data/", DEFAULT)
     assert reason.startswith("fd00:ec2::254 is a private network (cloud metadata) address")
@@ -305,6 +350,9 @@ BAD_URLS = [
     ("empty-label", "http://example..com/", "not a valid host name"),
     ("bad-char", "http://exa$mple.com/", "not a valid host name"),
     ("bad-idn", "http://xn--a\u00e9.com/", "international"),
+    ("bad-a-label", "http://xn--a.com/", "international"),
+    ("one-slash", "http:/example.com", "missing '//'"),
+    ("scheme-then-port", "HTTPS:8443", "missing '//'"),
 ]
 
 
@@ -423,6 +471,71 @@ def test_from_strings_defaults() -> None:
 
 
 # --- this machine's own addresses --------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_local_addresses() -> Iterator[None]:
+    """local_addresses() is cached across calls; start and end with an empty cache."""
+    safety.local_addresses.cache_clear()
+    yield
+    safety.local_addresses.cache_clear()
+
+
+def _adapter(name: str, *ips: str | tuple[str, int, int]) -> ifaddr.Adapter:
+    return ifaddr.Adapter(name, name, [ifaddr.IP(ip, 24, name) for ip in ips])
+
+
+@pytest.mark.usefixtures("fresh_local_addresses")
+def test_local_addresses_listed_with_ifaddr(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapters = [_adapter("eth0", "203.0.113.7", ("2001:db8::7", 0, 3)), _adapter("eth1")]
+    monkeypatch.setattr(ifaddr, "get_adapters", lambda: adapters)
+    assert local_addresses() == {
+        ipaddress.IPv4Address("127.0.0.1"),
+        ipaddress.IPv6Address("::1"),
+        ipaddress.IPv4Address("203.0.113.7"),
+        ipaddress.IPv6Address("2001:db8::7"),  # the scope id is not part of the address
+    }
+
+
+@pytest.mark.usefixtures("fresh_local_addresses")
+def test_local_addresses_cached_then_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    current = ["1.1.1.1"]
+    calls: list[str] = []
+
+    def get_adapters() -> list[ifaddr.Adapter]:
+        calls.append(current[0])
+        return [_adapter("eth0", current[0])]
+
+    monkeypatch.setattr(safety, "_clock", lambda: now[0])
+    monkeypatch.setattr(ifaddr, "get_adapters", get_adapters)
+    assert ipaddress.IPv4Address("1.1.1.1") in local_addresses()
+    current[0] = "8.8.8.8"  # the machine gets a new address
+    now[0] += safety.LOCAL_ADDRESSES_TTL / 2
+    assert ipaddress.IPv4Address("8.8.8.8") not in local_addresses()  # cached, not re-read
+    assert calls == ["1.1.1.1"]
+    now[0] += safety.LOCAL_ADDRESSES_TTL
+    assert ipaddress.IPv4Address("8.8.8.8") in local_addresses()
+    assert "8.8.8.8 is this machine's own address" in refusal(
+        DEFAULT.check_address, ipaddress.IPv4Address("8.8.8.8")
+    )
+    assert calls == ["1.1.1.1", "8.8.8.8"]
+
+
+@pytest.mark.usefixtures("fresh_local_addresses")
+def test_local_addresses_when_interfaces_cannot_be_listed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def get_adapters() -> list[ifaddr.Adapter]:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(ifaddr, "get_adapters", get_adapters)
+    with caplog.at_level("WARNING", logger="bot.probe.safety"):
+        assert local_addresses() == {
+            ipaddress.IPv4Address("127.0.0.1"),
+            ipaddress.IPv6Address("::1"),
+        }
+    assert "cannot list this machine's interface addresses" in caplog.text
 
 
 def test_local_addresses_include_loopback() -> None:
