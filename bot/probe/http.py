@@ -89,6 +89,7 @@ class Recorder:
     completed: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     on_phase: PhaseCallback | None = None
+    finished: float | None = None  # when the exchange ended (before the client's clean-up)
 
     async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
         event, _, state = name.rpartition(".")
@@ -196,7 +197,8 @@ async def _success(
     encoding = response.headers.get("content-encoding", "").strip().lower() or None
     body_start = time.perf_counter()
     body = await _read_body(response, encoding, timeouts)
-    transfer_ms = round((time.perf_counter() - body_start) * 1000, 2)
+    rec.finished = time.perf_counter()
+    transfer_ms = round((rec.finished - body_start) * 1000, 2)
     headers = _headers(response)
     uuid = headers.get("eo-log-uuid", "").strip()
     connect = ConnectResult(status="ok", ip=req.ip, port=req.port, ms=rec.span("connect_tcp"))
@@ -351,6 +353,7 @@ def _error_name(body: bytes, status: int, names: frozenset[str]) -> str | None:
 async def _failure(
     req: HopRequest, timeouts: HopTimeouts, rec: Recorder, exc: httpx.HTTPError
 ) -> HopResult:
+    rec.finished = time.perf_counter()
     phase = rec.failed[0] if rec.failed else (rec.current() or "connect_tcp")
     skipped_tls = TLSResult(status="skipped")
     skipped_http = HTTPResult(status="skipped", method=req.method)

@@ -131,27 +131,41 @@ async def probe(
     deadline = started + settings.deadline
     progress = _Progress(on_progress)
     try:
-        # Resolve and check every address of both targets before anything is sent to either.
-        edge_dns, origin_dns = await asyncio.gather(
-            _resolve(target.host, target, resolver, settings),
-            _resolve(origin_target.host, origin_target, resolver, settings)
-            if origin_target
-            else _none(),
-        )
-        progress.tell("dns")
-        _check(edge_dns, target.host, settings.policy)
-        if origin_dns is not None and origin_target is not None:
-            _check(origin_dns, origin_target.host, settings.policy)
+        report = await _run(target, origin_target, resolver, settings, deadline, progress)
+    except BaseException:
+        progress.cancel()  # refused, cancelled or broken: nothing more to show
+        raise
+    await progress.close()
+    return report
 
-        edge_task = _probe_one(target, target, edge_dns, settings, deadline, progress.tell)
-        if origin_target is None or origin_dns is None:
-            return ProbeReport(edge=await edge_task)
-        origin_task = _probe_one(target, origin_target, origin_dns, settings, deadline, _silent)
-        edge, origin_result = await asyncio.gather(edge_task, origin_task)
-        progress.tell("origin")
-        return ProbeReport(edge=edge, origin=origin_result)
-    finally:
-        await progress.close()
+
+async def _run(
+    target: Target,
+    origin_target: Target | None,
+    resolver: Resolver | None,
+    settings: ProbeSettings,
+    deadline: float,
+    progress: _Progress,
+) -> ProbeReport:
+    # Resolve and check every address of both targets before anything is sent to either.
+    edge_dns, origin_dns = await asyncio.gather(
+        _resolve(target.host, target, resolver, settings),
+        _resolve(origin_target.host, origin_target, resolver, settings)
+        if origin_target
+        else _none(),
+    )
+    progress.tell("dns")
+    _check(edge_dns, target.host, settings.policy)
+    if origin_dns is not None and origin_target is not None:
+        _check(origin_dns, origin_target.host, settings.policy)
+
+    edge_task = _probe_one(target, target, edge_dns, settings, deadline, progress.tell)
+    if origin_target is None or origin_dns is None:
+        return ProbeReport(edge=await edge_task)
+    origin_task = _probe_one(target, origin_target, origin_dns, settings, deadline, _silent)
+    edge, origin_result = await asyncio.gather(edge_task, origin_task)
+    progress.tell("origin")
+    return ProbeReport(edge=edge, origin=origin_result)
 
 
 class _Progress:
@@ -183,6 +197,7 @@ class _Progress:
                 self._queue.task_done()
 
     async def close(self) -> None:
+        """Let the pending callbacks run (bounded), then stop."""
         if self._task is None:
             return
         try:
@@ -190,10 +205,13 @@ class _Progress:
                 await self._queue.join()
         except TimeoutError:
             log.warning("progress callbacks still running after the probe; dropped")
-        finally:
+        self.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def cancel(self) -> None:
+        if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
 
 async def _none() -> None:
@@ -307,9 +325,13 @@ async def _probe_one(
     except TimeoutError:
         deadline_hit = True
         hop = _deadline_result(request, recorder, settings.deadline)
-    # This target's own time: its lookup, then its connection. Waiting for the other target's
-    # lookup and the gate above belong to neither.
-    total = (dns_result.ms or 0.0) + _elapsed(hop_started)
+    # This target's own time: its lookup, then its exchange from the first connect attempt to
+    # its last byte or failure. Waiting for the other target's lookup, the gate above and the
+    # client's own set-up and clean-up (building the transport, closing the connection,
+    # re-reading a rejected certificate) belong to no phase.
+    begun = recorder.started.get("connect_tcp", hop_started)
+    ended = recorder.finished or time.perf_counter()
+    total = (dns_result.ms or 0.0) + (ended - begun) * 1000
     return ProbeResult(
         **base,  # type: ignore[arg-type]
         connect=hop.connect,
@@ -377,7 +399,3 @@ def _start_gate() -> asyncio.Semaphore:
     if gate is None:
         gate = _GATES[loop] = asyncio.Semaphore(16)
     return gate
-
-
-def _elapsed(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)

@@ -218,3 +218,30 @@ async def test_a_real_eo_log_uuid_fills_the_runbook_command(tmp_path: Path) -> N
         "grep -F '4105283880544427145' /var/log/nginx/access.log" in step
         for step in diagnosis.next_steps
     )
+
+
+def test_every_filled_knowledge_base_command_is_still_valid_shell(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """A path that needs quoting, in every command: the shell must still parse each one."""
+    values = {
+        "SCHEME": "https",
+        "HOST": "2001:db8::1",
+        "PORT": "8443",
+        "PATH": "it's;$(id)&x=`id`",
+        "ORIGIN_HOST": "origin.example.com",
+        "ORIGIN_IP": "2001:db8::2",
+        "ORIGIN_PORT": "443",
+        "NODE_IP": "203.0.113.7",
+        "EO_LOG_UUID": "4105283880544427145",
+        "EO_LOG_UUID_VALUE": "4105283880544427145",
+    }
+    for entry in kb.entries:
+        for check in entry.checks:
+            if not check.command:
+                continue
+            text = fill(check.command, values).text
+            done = subprocess.run(
+                ["/bin/sh", "-n", "-c", text], cwd=tmp_path, capture_output=True, timeout=10
+            )
+            assert done.returncode == 0, (entry.id, text, done.stderr)
