@@ -35,7 +35,7 @@ _HEADER_LABELS = {
 }
 _LABEL_WIDTH = 10
 _INDENT = "  "
-MAX_SANS = 10  # names of a certificate listed; the rest are counted
+MAX_LISTED = 10  # addresses of a name, names of a certificate: the rest are counted
 
 
 def render_probe(report: ProbeReport, diagnosis: Diagnosis, *, style: Style | None = None) -> str:
@@ -101,7 +101,7 @@ def _dns_lines(result: ProbeResult) -> list[str]:
             lines.append(_field("", dns.error))
         return lines
     on_eo = f" (EdgeOne: {dns.edgeone_suffix or 'yes'})" if dns.on_edgeone else ""
-    addresses = ", ".join(dns.addresses) or "no addresses"
+    addresses = _listed(dns.addresses) or "no addresses"
     lines = [_field("DNS", f"{chain} → {addresses}{on_eo}{_ms_suffix(dns.ms)}")]
     # A query type that failed while the other answered (NODATA is normal and not shown).
     for lookup in dns.lookups:
@@ -221,9 +221,7 @@ def tls_lines(result: ProbeResult) -> list[str]:
     if tls.cert is not None:
         cert = tls.cert
         left = f"{cert.days_left} days left" if cert.days_left >= 0 else "expired"
-        sans = ", ".join(cert.sans[:MAX_SANS]) or "none"
-        if len(cert.sans) > MAX_SANS:
-            sans += f" and {len(cert.sans) - MAX_SANS} more"
+        sans = _listed(cert.sans) or "none"
         lines += [
             _field("Cert", cert.subject),
             _field("", f"issuer {cert.issuer}"),
@@ -310,6 +308,14 @@ def _support_lines(diagnosis: Diagnosis) -> list[str]:
 
 def _field(label: str, value: str, *, width: int = _LABEL_WIDTH) -> str:
     return f"{label:<{width}}{_shown(value)}"
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    """The first MAX_LISTED items, then how many more (a server decides how many there are)."""
+    text = ", ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        text += f" and {len(items) - MAX_LISTED} more"
+    return text
 
 
 def _shown(text: str) -> str:

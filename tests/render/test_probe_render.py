@@ -287,3 +287,11 @@ def test_entry_views_name_the_placeholders_to_replace(kb: KnowledgeBase) -> None
         assert name in note
     blocks = json.dumps([b.to_dict() for b in entry_blocks(entry)])
     assert "Replace " in blocks
+
+
+def test_long_lists_from_the_server_are_counted_not_printed(kb: KnowledgeBase) -> None:
+    addresses = tuple(f"203.0.113.{i}" for i in range(1, 51))
+    probe = edge(200, dns=replace(edge(200).dns, addresses=addresses))
+    text = render(kb, ProbeReport(edge=probe))
+    assert "203.0.113.10 and 40 more" in text
+    assert "203.0.113.11," not in text
