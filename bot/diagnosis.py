@@ -13,7 +13,6 @@ EdgeOne node would answer when pulling from it.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
+from bot.probe.commands import CHECKS, fill
 from bot.probe.models import ProbeReport, ProbeResult
 
 Fault = Literal["origin", "edge", "network", "dns", "client", "none"]
@@ -82,6 +82,17 @@ _DNS_WORDS = {
     "servfail": "SERVFAIL",
     "timeout": "no answer from the resolver (timeout)",
     "no_answer": "no address record (NODATA)",
+    "cname_loop": "the CNAME chain loops back on itself",
+    "cname_too_long": "the CNAME chain is too long to follow",
+}
+# The same outcomes as a clause: "its name does not resolve (...)".
+_DNS_WHAT = {
+    "nxdomain": "NXDOMAIN",
+    "servfail": "SERVFAIL",
+    "timeout": "the resolver does not answer",
+    "no_answer": "no address record",
+    "cname_loop": "a CNAME loop",
+    "cname_too_long": "a CNAME chain too long to follow",
 }
 _VERIFY_WORDS = {
     "expired": "expired",
@@ -94,37 +105,20 @@ _VERIFY_WORDS = {
 _PAGES_PLATFORM_STATES = frozenset({"DEPLOYING", "FAILED", "NOT_FOUND", "DELETED", "UNAVAILABLE"})
 _PAGES_CLIENT_STATES = frozenset({"UNAUTHORIZED", "RATE_LIMIT_EXCEEDED"})
 
-# Placeholders used in the knowledge base's check commands that a probe can fill in.
-_PLACEHOLDERS = (
-    "EO_LOG_UUID_VALUE",
-    "EO_LOG_UUID",
-    "ORIGIN_HOST",
-    "ORIGIN_IP",
-    "NODE_IP",
-    "HOST",
-    "PATH",
-    "PORT",
-    "ZONE_ID",
-    "METHOD",
-    "TIMESTAMP",
-    "LOGFILE",
-    "CONVERSATION_ID",
-    "FILE",
-)
-_PLACEHOLDER_RE = re.compile(r"\b(" + "|".join(_PLACEHOLDERS) + r")\b")
-# Only paths that are safe to paste unquoted into a shell command replace PATH.
-_SHELL_SAFE_PATH = re.compile(r"[A-Za-z0-9._~/%:@+,=-]*")
+# The longest value quoted from the server in a sentence (a Location can be kilobytes long).
+MAX_QUOTED = 200
 
 
 @dataclass(frozen=True, slots=True)
 class SupportBundle:
     """What EdgeOne support asks for when escalating a failing request."""
 
-    eo_log_uuid: str | None
-    edge_ip: str | None
+    eo_log_uuid: str | None  # EdgeOne's numeric request id; never another value of that header
+    edge_ip: str | None  # only an address that answered as EdgeOne
     time_utc: str
     url: str
     status_code: int | None
+    address: str | None = None  # the address probed, whoever answered there
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +131,8 @@ class Diagnosis:
     evidence: tuple[str, ...]
     next_steps: tuple[str, ...]
     support: SupportBundle
+    stated_code: int | None = None  # the code the user said they saw
+    reproduced: bool | None = None  # whether this probe saw it (None without a stated code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +157,7 @@ class _Finding:
     evidence: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # probe-specific next steps
     healthy: bool = False
+    kb_steps: bool = True  # add the entry's check and fixes (not for a code that did not happen)
 
 
 def diagnose(
@@ -172,10 +169,14 @@ def diagnose(
     diagnosis says so and points at the knowledge entry for that code instead.
     """
     finding = _observe(report, kb)
+    reproduced: bool | None = None
     if stated_code is not None:
         finding = _with_stated_code(finding, report, kb, stated_code)
+        reproduced = not finding.healthy
+    finding.evidence += _dns_notes(report)
     entry = finding.entry
-    steps = _dedupe([*finding.steps, *_kb_steps(entry, _placeholder_values(report))])
+    kb_steps = _kb_steps(entry, _placeholder_values(report)) if finding.kb_steps else []
+    steps = _dedupe([*finding.steps, *kb_steps])
     return Diagnosis(
         code=finding.code,
         product=entry.product if entry else None,
@@ -185,6 +186,8 @@ def diagnose(
         evidence=tuple(_dedupe(finding.evidence)),
         next_steps=tuple(steps),
         support=_support(report),
+        stated_code=stated_code,
+        reproduced=reproduced,
     )
 
 
@@ -211,14 +214,15 @@ def _phase_failure(result: ProbeResult) -> _Failure | None:
     dns = result.dns
     if dns.status not in ("ok", "skipped"):
         chain = f" (CNAME chain: {' → '.join(dns.cname_chain)})" if dns.cname_chain else ""
-        evidence = f"DNS lookup of {result.target} failed: {_DNS_WORDS[dns.status]}"
+        words = dns.error if dns.status == "timeout" and dns.error else _DNS_WORDS[dns.status]
+        evidence = f"DNS lookup of {result.target} failed: {words}{_after(dns.ms)}"
         return _Failure(
             "dns",
             dns.status,
             523,
             "dns",
-            f"its name does not resolve ({dns.status.upper()})",
-            evidence + _after(dns.ms) + chain,
+            f"its name does not resolve ({_DNS_WHAT[dns.status]})",
+            evidence + chain,
         )
     connect = result.connect
     if connect.status in _CONNECT_FAILURES:
@@ -236,7 +240,7 @@ def _phase_failure(result: ProbeResult) -> _Failure | None:
 def _failure(result: ProbeResult) -> _Failure | None:
     """The first failed phase, noting when the probe's own deadline cut it short."""
     failure = _phase_failure(result)
-    if failure is not None and result.deadline_hit:
+    if failure is not None and result.deadline_hit and "deadline" not in failure.evidence:
         return replace(failure, evidence=failure.evidence + " (the probe's deadline was reached)")
     return failure
 
@@ -246,7 +250,9 @@ def _connect_evidence(result: ProbeResult) -> str:
     if connect.status == "refused":
         return f"TCP connect to {addr} refused{_after(connect.ms)}"
     if connect.status == "timeout":
-        return f"TCP connect to {addr} timed out{_after(connect.ms)} (no SYN-ACK)"
+        return f"TCP connect to {addr} timed out{_after(connect.ms)} (no SYN-ACK)" + _detail(
+            connect.error
+        )
     if connect.status == "unreachable":
         return f"TCP connect to {addr} failed: network unreachable" + _detail(connect.error)
     return f"TCP connect to {addr} failed" + _detail(connect.error)
@@ -267,7 +273,7 @@ def _tls_failure(result: ProbeResult) -> _Failure:
             " validation is switched on (it is off by default).",
         )
     if tls.status == "timeout":
-        evidence = f"TLS handshake with {addr} timed out{_after(tls.ms)}"
+        evidence = f"TLS handshake with {addr} timed out{_after(tls.ms)}" + _detail(tls.error)
     else:
         evidence = f"TLS handshake with {addr} failed" + _detail(tls.error)
     return _Failure("tls", tls.status, 525, "origin", "the TLS handshake fails", evidence)
@@ -298,7 +304,8 @@ def _http_evidence(result: ProbeResult) -> str:
         return f"{addr} closed the connection after the request without a response"
     if http.status == "timeout":
         waited = http.ttfb_ms if http.ttfb_ms is not None else result.timings.server_ms
-        return f"no response from {addr}{_within(waited)} of sending the request"
+        why = http.error or "no response before the read timeout"
+        return f"HTTP request to {addr} got no response{_after(waited)}: {why}"
     return f"invalid HTTP response from {addr}" + _detail(http.error)
 
 
@@ -365,8 +372,8 @@ def _edge_node_failed(edge: ProbeResult, failure: _Failure, kb: KnowledgeBase) -
         evidence=evidence,
         steps=[
             "Probe again from another network to rule out the path from here",
-            f"If it persists, contact EdgeOne support with the node IP ({_ip_or_unknown(edge)})"
-            " and the time of the probe",
+            "If it persists, contact EdgeOne support with the address the name resolved to"
+            f" ({_ip_or_unknown(edge)}) and the time of the probe",
         ],
     )
 
@@ -573,7 +580,9 @@ def _healthy(report: ProbeReport, kb: KnowledgeBase) -> _Finding:
     who = _who(edge)
     if 300 <= status < 400:
         where = edge.http.headers.get("location")
-        summary = f"{who} answers with a redirect: {status}" + (f" to {where}." if where else ".")
+        summary = f"{who} answers with a redirect: {status}" + (
+            f" to {_quote(where)}." if where else "."
+        )
     else:
         summary = f"{who} answers normally: {status} in {_ms(edge.http.ttfb_ms)}."
     finding = _Finding(
@@ -680,17 +689,19 @@ def _with_stated_code(
         steps = [f"If the {stated} comes back, probe again while it is happening"]
         if _pair(stated) in _PULL_DEFAULT_FAULT and report.origin is None:
             steps.append(_RERUN_WITH_ORIGIN)
+        # Said plainly, without the outage steps of a code that did not happen here.
         return _Finding(
-            code=stated,
+            code=None,
             entry=entry,
             fault="none",
             summary=(
                 f"{_who(edge)} answers now ({_status(edge)}); the {stated} you reported is not"
-                f" reproduced. About {stated}: {_title(entry, stated)}."
+                f" reproduced by this probe. About {stated}: {_title(entry, stated)}."
             ),
             evidence=[*finding.evidence, f"you reported {stated}; this probe got {_status(edge)}"],
             steps=steps,
             healthy=True,
+            kb_steps=False,
         )
     if finding.code is None or _pair(finding.code) != _pair(stated):
         seen = finding.code if finding.code is not None else "no EdgeOne code"
@@ -754,37 +765,45 @@ def _summary_of(entry: Entry | None) -> str:
 
 
 def _kb_steps(entry: Entry | None, values: dict[str, str]) -> list[str]:
-    """Up to MAX_KB_STEPS items from the entry: one runnable check, then its fixes."""
+    """Up to MAX_KB_STEPS items from the entry: one runnable check, then its fixes.
+
+    The check whose command the probe could fill completely comes first; a placeholder left for a
+    person is named once, after the check's words.
+    """
     if entry is None:
         return []
     steps: list[str] = []
-    commands = [(c.what, _fill(c.command, values)) for c in entry.checks if c.command]
-    ready = [(what, cmd) for what, cmd in commands if not _PLACEHOLDER_RE.search(cmd)]
+    commands = [(c.what, fill(c.command, values)) for c in entry.checks if c.command]
+    ready = [(what, filled) for what, filled in commands if not filled.missing]
     if ready or commands:
-        what, cmd = (ready or commands)[0]
-        steps.append(f"{what.rstrip('.')}: `{cmd}`")
+        what, filled = (ready or commands)[0]
+        hint = f" (replace {', '.join(filled.missing)})" if filled.missing else ""
+        steps.append(f"{what.rstrip('.')}{hint}: `{filled.text}`")
     steps += entry.fixes[: MAX_KB_STEPS - len(steps)]
     return steps
 
 
-def _fill(command: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(1)), command)
-
-
 def _placeholder_values(report: ProbeReport) -> dict[str, str]:
-    """Real values for the KB's command placeholders, where the probe knows them."""
+    """Values for the KB's command placeholders, where the probe knows them.
+
+    ``fill`` checks each value's shape again before it goes into a command.
+    """
     edge = report.edge
-    values = {"HOST": edge.host}
-    path = urlsplit(edge.url).path.lstrip("/")
-    if _SHELL_SAFE_PATH.fullmatch(path):
-        values["PATH"] = path
+    parts = urlsplit(edge.url)
+    path = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+    values = {
+        "SCHEME": edge.scheme,
+        "HOST": edge.host,
+        "PORT": str(edge.port),
+        "PATH": path,
+    }
     marked = has_edge_markers(edge)
     if marked and edge.connect.ip:
         values["NODE_IP"] = edge.connect.ip
     # Without markers the probed target is the origin itself.
     origin = report.origin or (None if marked else edge)
     if origin is not None:
-        values["PORT"] = str(origin.port)
+        values["ORIGIN_PORT"] = str(origin.port)
         if origin.connect.ip:
             values["ORIGIN_IP"] = origin.connect.ip
         if not _is_ip(origin.target):
@@ -864,13 +883,31 @@ def _edge_cert_lines(edge: ProbeResult) -> list[str]:
 
 def _support(report: ProbeReport) -> SupportBundle:
     edge = report.edge
+    # "Edge IP" names an EdgeOne node: only an address whose answer carried EdgeOne's markers.
+    answered_as_edgeone = _answered(edge) and has_edge_markers(edge)
     return SupportBundle(
         eo_log_uuid=_eo_log_uuid(edge),
-        edge_ip=edge.connect.ip,
+        edge_ip=edge.connect.ip if answered_as_edgeone else None,
         time_utc=iso_utc(edge.started_at),
         url=edge.url,
         status_code=edge.http.status_code,
+        address=edge.connect.ip,
     )
+
+
+def _dns_notes(report: ProbeReport) -> list[str]:
+    """A query type that failed while the other answered: the probe went on, but say so."""
+    notes: list[str] = []
+    for prefix, result in (("", report.edge), ("origin: ", report.origin)):
+        if result is None or result.dns.status != "ok":
+            continue
+        for lookup in result.dns.lookups:
+            if lookup.status in ("timeout", "servfail") and lookup.error:
+                notes.append(
+                    f"{prefix}{result.target} has addresses, but its {lookup.rtype} lookup"
+                    f" failed: {lookup.error}"
+                )
+    return notes
 
 
 # ---------------------------------------------------------------- small helpers
@@ -884,7 +921,11 @@ def iso_utc(moment: datetime) -> str:
 
 
 def _eo_log_uuid(result: ProbeResult) -> str | None:
-    return result.http.eo_log_uuid or result.http.headers.get("eo-log-uuid")
+    """EdgeOne's request id (digits); a header of that name holding anything else is not it."""
+    for value in (result.http.eo_log_uuid, result.http.headers.get("eo-log-uuid")):
+        if value and CHECKS["EO_LOG_UUID"](value.strip()):
+            return value.strip()
+    return None
 
 
 def _server(result: ProbeResult) -> str:
@@ -941,8 +982,9 @@ def _after(value: float | None) -> str:
     return f" after {_ms(value)}" if value is not None else ""
 
 
-def _within(value: float | None) -> str:
-    return f" within {_ms(value)}" if value is not None else " before the read timeout"
+def _quote(text: str) -> str:
+    """A value from the server, cut to MAX_QUOTED characters."""
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
 
 
 def _detail(error: str | None) -> str:

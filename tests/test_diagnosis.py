@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.probe.models import (
     ConnectResult,
     DNSResult,
     HTTPResult,
+    Lookup,
     ProbeReport,
     ProbeResult,
     Timings,
@@ -553,12 +555,29 @@ def test_healthy_edge_with_failing_origin_keeps_fault_none(kb: KnowledgeBase) ->
     assert any("cache may be hiding an origin failure" in line for line in d.evidence)
 
 
-def test_stated_code_not_reproduced(kb: KnowledgeBase) -> None:
+def test_stated_code_not_reproduced_is_said_plainly_without_outage_steps(
+    kb: KnowledgeBase,
+) -> None:
     d = run(kb, edge(200), stated=522)
-    assert (d.code, d.kb_id, d.fault) == (522, "sa-522", "none")
+    # No code was observed; the entry for the stated code is only pointed at.
+    assert (d.code, d.kb_id, d.fault) == (None, "sa-522", "none")
+    assert (d.stated_code, d.reproduced) == (522, False)
     assert "answers now (200)" in d.summary
     assert "not reproduced" in d.summary
     assert any("--origin" in step for step in d.next_steps)
+    entry = kb.get("sa-522")
+    assert entry is not None
+    outage = [*entry.fixes, *(c.command for c in entry.checks if c.command)]
+    assert not any(item in step for item in outage for step in d.next_steps if item)
+    assert not any("curl" in step or "nc -vz" in step for step in d.next_steps)
+
+
+def test_stated_code_that_is_reproduced(kb: KnowledgeBase) -> None:
+    d = run(kb, edge(522), stated=522)
+    assert (d.code, d.stated_code, d.reproduced) == (522, 522, True)
+    entry = kb.get("sa-522")
+    assert entry is not None
+    assert entry.fixes[0] in d.next_steps
 
 
 def test_stated_code_that_differs_from_the_observation(kb: KnowledgeBase) -> None:
@@ -623,3 +642,108 @@ def test_code_without_a_site_entry_borrows_no_other_products_entry(kb: Knowledge
 def test_pages_site_without_error_name_uses_the_only_pages_entry(kb: KnowledgeBase) -> None:
     d = run(kb, edge(404, server="edgeone-pages"))
     assert (d.kb_id, d.fault) == ("pages-404", "edge")
+
+
+# ---------------------------------------------------------------- commands, labels, wording
+
+
+def test_next_steps_use_the_probed_scheme_host_and_port(kb: KnowledgeBase) -> None:
+    probed = replace(
+        failing("http:timeout"),
+        url=f"http://{HOST}:8443/api/items",
+        scheme="http",
+        port=8443,
+        tls=SKIP_TLS,
+    )
+    d = run(kb, probed)
+    assert d.code == 524
+    joined = "\n".join(d.next_steps)
+    assert f"http://{HOST}:8443/api/items" in joined
+    assert f"--connect-to {HOST}:8443:{EDGE_IP}:8443" in joined
+    assert "https://" not in joined
+    assert ":443" not in joined
+
+
+def test_default_ports_are_left_out_of_urls(kb: KnowledgeBase) -> None:
+    d = run(kb, failing("http:timeout"))
+    joined = "\n".join(d.next_steps)
+    assert f"https://{HOST}/api/items" in joined
+    assert f"{HOST}:443/" not in joined
+
+
+def test_a_filled_placeholder_is_never_described_as_one_to_replace(kb: KnowledgeBase) -> None:
+    for probe in (edge(418), edge(523), failing("dns:nxdomain"), edge(522), edge(400)):
+        for origin_result in (None, origin(200)):
+            d = run(kb, probe, origin_result)
+            for step in d.next_steps:
+                words, _, command = step.partition(": `")
+                if "(replace " in words:
+                    named = words.split("(replace ", 1)[1].rstrip(")").split(", ")
+                    assert all(name in command for name in named), step
+    for entry in kb.entries:
+        assert all("replace" not in check.what.lower() for check in entry.checks), entry.id
+
+
+def test_an_unfilled_placeholder_is_named_once(kb: KnowledgeBase) -> None:
+    d = run(kb, edge(523))  # no origin probe: the origin's name is unknown
+    step = next(s for s in d.next_steps if "`" in s)
+    assert "(replace ORIGIN_HOST)" in step
+    assert "ORIGIN_HOST" in step.split("`")[1]
+
+
+def test_edge_ip_labels_only_an_address_that_answered_as_edgeone(kb: KnowledgeBase) -> None:
+    answered = run(kb, edge(524))
+    assert answered.support.edge_ip == EDGE_IP
+    plain = run(kb, edge(503, uuid=None, server="nginx", dns=dns_ok(on_edgeone=False)))
+    assert plain.support.edge_ip is None
+    assert plain.support.address == EDGE_IP
+    # The name points at EdgeOne, but the node never answered.
+    silent = run(kb, failing("connect:timeout", on_edgeone=True))
+    assert silent.support.edge_ip is None
+    assert silent.support.address == EDGE_IP
+    assert not any("node IP" in step for step in silent.next_steps)
+
+
+def test_timeouts_say_which_timeout_and_its_length(kb: KnowledgeBase) -> None:
+    probe = replace(
+        failing("http:timeout"),
+        http=HTTPResult(
+            status="timeout", ttfb_ms=15_000.0, error="no response within the read timeout (15 s)"
+        ),
+    )
+    d = run(kb, probe)
+    assert "read timeout (15 s)" in d.evidence[0]
+    assert "15.0 s" in d.evidence[0]
+
+
+def test_a_dropped_aaaa_lookup_is_noted_when_a_answered(kb: KnowledgeBase) -> None:
+    dns = replace(
+        dns_ok(),
+        lookups=(
+            Lookup(rtype="A", status="ok", addresses=(EDGE_IP,), ms=3.0),
+            Lookup(rtype="AAAA", status="timeout", ms=500.0, error="no AAAA answer in time"),
+        ),
+    )
+    d = run(kb, edge(200, dns=dns))
+    assert any("AAAA lookup failed: no AAAA answer in time" in line for line in d.evidence)
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        pytest.param("cname_loop", "a CNAME loop", id="loop"),
+        pytest.param("cname_too_long", "a CNAME chain too long", id="too-long"),
+    ],
+)
+def test_cname_loops_and_long_chains_are_named(kb: KnowledgeBase, status: str, words: str) -> None:
+    d = run(kb, failing(f"dns:{status}"))
+    assert (d.code, d.fault) == (523, "dns")
+    assert words in d.summary
+    assert "SERVFAIL" not in d.summary
+
+
+def test_an_eo_log_uuid_that_is_not_edgeones_is_no_marker(kb: KnowledgeBase) -> None:
+    probe = edge(502, uuid=None, headers={"eo-log-uuid": "<@U0EVIL>"}, dns=dns_ok(on_edgeone=False))
+    assert not has_edge_markers(probe)
+    d = run(kb, probe)
+    assert d.support.eo_log_uuid is None

@@ -13,7 +13,13 @@ from typing import Literal
 
 SCHEMA_VERSION = 1
 
-DNSStatus = Literal["ok", "nxdomain", "servfail", "timeout", "no_answer", "skipped"]
+DNSStatus = Literal[
+    "ok", "nxdomain", "servfail", "timeout", "no_answer", "cname_loop", "cname_too_long", "skipped"
+]
+# The outcome of one query type (A or AAAA): the same words without "skipped".
+LookupStatus = Literal[
+    "ok", "nxdomain", "servfail", "timeout", "no_answer", "cname_loop", "cname_too_long"
+]
 ConnectStatus = Literal["ok", "refused", "timeout", "unreachable", "error", "skipped"]
 TLSStatus = Literal["ok", "handshake_failed", "cert_invalid", "timeout", "skipped"]
 HTTPStatus = Literal["ok", "reset", "closed", "timeout", "error", "skipped"]
@@ -34,7 +40,20 @@ INTERESTING_HEADERS = (
 
 
 @dataclass(frozen=True, slots=True)
+class Lookup:
+    """One query type's own outcome: a name can answer A and never answer AAAA."""
+
+    rtype: Literal["A", "AAAA"]
+    status: LookupStatus
+    addresses: tuple[str, ...] = ()
+    ms: float | None = None
+    error: str | None = None  # our words, never a library's
+
+
+@dataclass(frozen=True, slots=True)
 class DNSResult:
+    """The name's outcome: "ok" as soon as one query type gave addresses."""
+
     status: DNSStatus
     addresses: tuple[str, ...] = ()
     cname_chain: tuple[str, ...] = ()  # hops after the queried name, in order
@@ -42,6 +61,7 @@ class DNSResult:
     edgeone_suffix: str | None = None  # the suffix that matched
     ms: float | None = None
     error: str | None = None
+    lookups: tuple[Lookup, ...] = ()  # A and AAAA, each with its own outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +106,26 @@ class HTTPResult:
     headers: dict[str, str] = field(default_factory=dict)  # the INTERESTING_HEADERS present
     eo_log_uuid: str | None = None
     error_name: str | None = None  # an EdgeOne Pages error name found in the body
-    body_bytes: int = 0
-    error: str | None = None
+    body_bytes: int = 0  # read off the wire (capped)
+    error: str | None = None  # our words, never a library's
+    content_encoding: str | None = None  # as the server declared it
+    decoded_bytes: int | None = None  # the body after gzip/deflate, capped like the read
 
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """httpstat-style segments; cumulative marks are derived by the renderer."""
+    """httpstat-style segments; cumulative marks are derived by the renderer.
+
+    ``total_ms`` is this target's own time: its DNS lookup plus its connection, from the first
+    connect attempt to the last body byte. It leaves out what is not this target's (waiting for the
+    other target's lookup, progress callbacks), so the segments add up to it, give or take the
+    client's own set-up between phases.
+    """
 
     dns_ms: float | None = None
     connect_ms: float | None = None
     tls_ms: float | None = None
-    server_ms: float | None = None  # time to first byte after the request was sent
+    server_ms: float | None = None  # first byte after the request was sent (or the time waited)
     transfer_ms: float | None = None
     total_ms: float = 0.0
 

@@ -8,6 +8,7 @@ outcome, including timeouts, is returned as data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import re
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from dns.asyncresolver import Resolver
 
 from bot.probe.dns import make_resolver, resolve
+from bot.probe.errors import deadline_error
 from bot.probe.http import HopRequest, HopResult, HopTimeouts, Recorder, run_hop
 from bot.probe.models import (
     ConnectResult,
@@ -122,13 +124,29 @@ async def probe(
         raise TargetRefused(f"method {settings.method!r} is not one the probe sends")
     target = parse_target(url, settings.policy)
     origin_target = _parse_origin(origin, target, settings.policy) if origin else None
-    progress = _safe_progress(on_progress)
     # Reading resolv.conf costs time; IP literals need no resolver at all.
     needs_dns = target.ip is None or (origin_target is not None and origin_target.ip is None)
     resolver = make_resolver(settings.nameservers, settings.dns_timeout) if needs_dns else None
     started = time.perf_counter()
     deadline = started + settings.deadline
+    progress = _Progress(on_progress)
+    try:
+        report = await _run(target, origin_target, resolver, settings, deadline, progress)
+    except BaseException:
+        progress.cancel()  # refused, cancelled or broken: nothing more to show
+        raise
+    await progress.close()
+    return report
 
+
+async def _run(
+    target: Target,
+    origin_target: Target | None,
+    resolver: Resolver | None,
+    settings: ProbeSettings,
+    deadline: float,
+    progress: _Progress,
+) -> ProbeReport:
     # Resolve and check every address of both targets before anything is sent to either.
     edge_dns, origin_dns = await asyncio.gather(
         _resolve(target.host, target, resolver, settings),
@@ -136,40 +154,72 @@ async def probe(
         if origin_target
         else _none(),
     )
-    await progress("dns")
+    progress.tell("dns")
     _check(edge_dns, target.host, settings.policy)
     if origin_dns is not None and origin_target is not None:
         _check(origin_dns, origin_target.host, settings.policy)
 
-    edge_task = _probe_one(target, target, edge_dns, settings, deadline, started, progress)
+    edge_task = _probe_one(target, target, edge_dns, settings, deadline, progress.tell)
     if origin_target is None or origin_dns is None:
         return ProbeReport(edge=await edge_task)
-    origin_task = _probe_one(
-        target, origin_target, origin_dns, settings, deadline, started, _silent
-    )
+    origin_task = _probe_one(target, origin_target, origin_dns, settings, deadline, _silent)
     edge, origin_result = await asyncio.gather(edge_task, origin_task)
-    await progress("origin")
+    progress.tell("origin")
     return ProbeReport(edge=edge, origin=origin_result)
+
+
+class _Progress:
+    """Runs the progress callback in the background, in order, so a slow display never slows
+    (or times) the probe; what is still pending is let through before the probe returns."""
+
+    _DRAIN = 2.0  # seconds the last callbacks get once the probe is done
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def tell(self, phase: str) -> None:
+        if self._callback is None:
+            return
+        self._queue.put_nowait(phase)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(self._callback))
+
+    async def _run(self, callback: ProgressCallback) -> None:
+        while True:
+            phase = await self._queue.get()
+            try:
+                await callback(phase)
+            except Exception:  # a failing progress display must not fail the probe
+                log.warning("progress callback failed for phase %s", phase, exc_info=True)
+            finally:
+                self._queue.task_done()
+
+    async def close(self) -> None:
+        """Let the pending callbacks run (bounded), then stop."""
+        if self._task is None:
+            return
+        try:
+            async with asyncio.timeout(self._DRAIN):
+                await self._queue.join()
+        except TimeoutError:
+            log.warning("progress callbacks still running after the probe; dropped")
+        self.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
 
 
 async def _none() -> None:
     return None
 
 
-async def _silent(_: str) -> None:
+def _silent(_: str) -> None:
     return None
-
-
-def _safe_progress(callback: ProgressCallback | None) -> ProgressCallback:
-    async def call(phase: str) -> None:
-        if callback is None:
-            return
-        try:
-            await callback(phase)
-        except Exception:  # a failing progress display must not fail the probe
-            log.warning("progress callback failed for phase %s", phase, exc_info=True)
-
-    return call
 
 
 def _parse_origin(raw: str, public: Target, policy: ProbePolicy) -> Target:
@@ -216,8 +266,7 @@ async def _probe_one(
     dns_result: DNSResult,
     settings: ProbeSettings,
     deadline: float,
-    started: float,
-    progress: ProgressCallback,
+    progress: Callable[[str], None],
 ) -> ProbeResult:
     started_at = datetime.now(UTC)
     base = {
@@ -235,7 +284,7 @@ async def _probe_one(
             connect=ConnectResult(status="skipped"),
             tls=TLSResult(status="skipped"),
             http=HTTPResult(status="skipped", method=settings.method.upper()),
-            timings=Timings(dns_ms=dns_result.ms, total_ms=_elapsed(started)),
+            timings=Timings(dns_ms=dns_result.ms, total_ms=dns_result.ms or 0.0),
             failed_phase="dns",
         )
     ip = _pick(dns_result.addresses)
@@ -253,14 +302,19 @@ async def _probe_one(
         method=settings.method.upper(),
     )
     timeouts = HopTimeouts(settings.connect_timeout, settings.tls_timeout, settings.read_timeout)
-    recorder = Recorder(on_phase=progress)
+
+    async def on_phase(phase: str) -> None:
+        progress(phase)
+
+    recorder = Recorder(on_phase=on_phase)
     deadline_hit = False
     async with _start_gate():
         # Many probes started together would all build their HTTP client in one event-loop
         # iteration (measured: 100+ ms of loop lag for 200 probes); let a few through per turn.
         await asyncio.sleep(0)
+    hop_started = time.perf_counter()
     try:
-        async with asyncio.timeout(max(0.0, deadline - time.perf_counter())):
+        async with asyncio.timeout(max(0.0, deadline - hop_started)):
             hop = await run_hop(
                 request,
                 timeouts,
@@ -271,6 +325,13 @@ async def _probe_one(
     except TimeoutError:
         deadline_hit = True
         hop = _deadline_result(request, recorder, settings.deadline)
+    # This target's own time: its lookup, then its exchange from the first connect attempt to
+    # its last byte or failure. Waiting for the other target's lookup, the gate above and the
+    # client's own set-up and clean-up (building the transport, closing the connection,
+    # re-reading a rejected certificate) belong to no phase.
+    begun = recorder.started.get("connect_tcp", hop_started)
+    ended = recorder.finished or time.perf_counter()
+    total = (dns_result.ms or 0.0) + (ended - begun) * 1000
     return ProbeResult(
         **base,  # type: ignore[arg-type]
         connect=hop.connect,
@@ -280,9 +341,10 @@ async def _probe_one(
             dns_ms=dns_result.ms,
             connect_ms=hop.connect.ms,  # also set when the connect failed
             tls_ms=hop.tls.ms,
-            server_ms=hop.http.ttfb_ms if hop.http.status == "ok" else None,
+            # the time to the first byte, or the time waited for one that never came
+            server_ms=hop.http.ttfb_ms,
             transfer_ms=hop.http.transfer_ms,
-            total_ms=_elapsed(started),
+            total_ms=round(total, 2),
         ),
         failed_phase=hop.failed_phase,  # type: ignore[arg-type]
         deadline_hit=deadline_hit,
@@ -291,14 +353,20 @@ async def _probe_one(
 
 def _deadline_result(request: HopRequest, rec: Recorder, deadline: float) -> HopResult:
     """What was reached when the overall deadline cut the probe short."""
-    why = f"the probe's {deadline:g} s deadline passed"
+    why = deadline_error(deadline)
     phase = rec.current() or "connect_tcp"
     ok_connect = ConnectResult(
         status="ok", ip=request.ip, port=request.port, ms=rec.span("connect_tcp")
     )
     if phase == "connect_tcp":
         return HopResult(
-            ConnectResult(status="timeout", ip=request.ip, port=request.port, error=why),
+            ConnectResult(
+                status="timeout",
+                ip=request.ip,
+                port=request.port,
+                ms=rec.since("connect_tcp"),
+                error=why,
+            ),
             TLSResult(status="skipped"),
             HTTPResult(status="skipped", method=request.method),
             "connect",
@@ -306,7 +374,7 @@ def _deadline_result(request: HopRequest, rec: Recorder, deadline: float) -> Hop
     if phase == "start_tls":
         return HopResult(
             ok_connect,
-            TLSResult(status="timeout", error=why),
+            TLSResult(status="timeout", ms=rec.since("start_tls"), error=why),
             HTTPResult(status="skipped", method=request.method),
             "tls",
         )
@@ -315,9 +383,9 @@ def _deadline_result(request: HopRequest, rec: Recorder, deadline: float) -> Hop
         if request.scheme == "https"
         else TLSResult(status="skipped")
     )
-    return HopResult(
-        ok_connect, tls, HTTPResult(status="timeout", method=request.method, error=why), "http"
-    )
+    waited = rec.since("send_request_headers") or rec.since(phase)
+    http = HTTPResult(status="timeout", method=request.method, ttfb_ms=waited, error=why)
+    return HopResult(ok_connect, tls, http, "http")
 
 
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -331,7 +399,3 @@ def _start_gate() -> asyncio.Semaphore:
     if gate is None:
         gate = _GATES[loop] = asyncio.Semaphore(16)
     return gate
-
-
-def _elapsed(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)

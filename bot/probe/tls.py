@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 
@@ -53,27 +55,60 @@ def verify_reason(exc: ssl.SSLCertVerificationError) -> VerifyError:
     return _VERIFY_CODES.get(exc.verify_code, "other")
 
 
-def cert_info(der: bytes, *, now: datetime | None = None) -> CertInfo:
-    cert = x509.load_der_x509_certificate(der)
-    moment = now or datetime.now(UTC)
-    sans: list[str] = []
+# What a name that cannot be read is reported as (the certificate comes from the server).
+UNREADABLE = "(unreadable)"
+
+
+def cert_info(der: bytes, *, now: datetime | None = None) -> CertInfo | None:
+    """The certificate's names and dates; None when it cannot be parsed at all.
+
+    The server chooses every byte: OpenSSL may accept what cryptography refuses (odd string types,
+    broken extensions, duplicate extensions), so each part is read on its own and a part that
+    cannot be read is reported as such instead of failing the probe.
+    """
+    with warnings.catch_warnings():
+        # Lenient-parsing warnings (negative serial numbers...) are the server's problem.
+        warnings.simplefilter("ignore")
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            not_before = cert.not_valid_before_utc
+            not_after = cert.not_valid_after_utc
+        except ValueError:
+            return None
+        moment = now or datetime.now(UTC)
+        return CertInfo(
+            subject=_name(lambda: cert.subject),
+            sans=_sans(cert),
+            issuer=_name(lambda: cert.issuer),
+            not_before=not_before,
+            not_after=not_after,
+            days_left=(not_after - moment).days,
+        )
+
+
+def _name(read: Callable[[], x509.Name]) -> str:
+    try:
+        return read().rfc4514_string()
+    except ValueError:
+        return UNREADABLE
+
+
+def _sans(cert: x509.Certificate) -> tuple[str, ...]:
     try:
         ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-        san = ext.value
-        assert isinstance(san, x509.SubjectAlternativeName)
-        sans = [*san.get_values_for_type(x509.DNSName)]
-        sans += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
-        pass
-    not_after = cert.not_valid_after_utc
-    return CertInfo(
-        subject=cert.subject.rfc4514_string(),
-        sans=tuple(sans),
-        issuer=cert.issuer.rfc4514_string(),
-        not_before=cert.not_valid_before_utc,
-        not_after=not_after,
-        days_left=(not_after - moment).days,
-    )
+        return ()
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
+        return (UNREADABLE,)
+    san = ext.value
+    if not isinstance(san, x509.SubjectAlternativeName):
+        return (UNREADABLE,)
+    try:
+        names = [*san.get_values_for_type(x509.DNSName)]
+        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    except ValueError:
+        return (UNREADABLE,)
+    return tuple(names)
 
 
 async def fetch_leaf(ip: str, port: int, server_name: str, limit: float) -> bytes | None:

@@ -4,6 +4,12 @@ Pure functions over the core's results (``Answer``, ``ProbeReport`` + ``Diagnosi
 ``slack_sdk.models.blocks`` and always kept inside Slack's limits: at most 50 blocks, 3,000
 characters per section, 150 per header, about 12,000 characters of blocks in all. Anything longer
 is cut with a visible "… (cut)" marker rather than refused by Slack.
+
+Markup is decided where text is put together, because only there is it known who wrote each part.
+Text from the network (a probe report, a diagnosis quoting it) goes through ``net``: hidden and
+reordering characters made visible, then escaped, so a ``<@U…>`` or ``<!channel>`` a server sent
+can never become a mention, in the blocks or in the notification fallback. A mention the bot
+means (who asked, who cancelled) is added by the builder itself after that.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ from bot.diagnosis import Diagnosis
 from bot.knowledge.matcher import Answer, Match
 from bot.knowledge.models import Entry, Responder
 from bot.probe.models import ProbeReport, ProbeResult
-from bot.render.text import render_answer
+from bot.render.text import placeholder_note, render_answer
+from bot.untrusted import visible
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -200,7 +207,8 @@ def entry_blocks(entry: Entry, *, compact: bool = False) -> list[Block]:
         if check.command:
             line += f"\n```{esc(check.command)}```"
         checks.append(line)
-    blocks.append(section("*Check*\n" + "\n".join(checks)))
+    note = placeholder_note(entry)
+    blocks.append(section("*Check*\n" + "\n".join(checks) + (f"\n_{esc(note)}_" if note else "")))
     blocks.append(section(_bullets("*Fix*", entry.fixes)))
     blocks.append(section(_bullets("*For support, collect*", entry.support)))
     sources = " ".join(f"<{u}|{esc(short(u.removeprefix('https://'), 60))}>" for u in entry.source)
@@ -270,14 +278,18 @@ def diagnosis_message(
     watch: WatchInfo | None = None,
 ) -> Message:
     """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
-    steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given."""
+    steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given.
+
+    Everything from the report and the diagnosis quotes the network, so it all goes through
+    ``net``; the message mentions nobody.
+    """
     edge = report.edge
-    blocks: list[Block] = [header(f"Probe of {edge.host}")]
+    blocks: list[Block] = [header(f"Probe of {visible(edge.host, keep_newlines=False)}")]
     if change is not None:
         blocks.append(section(_change_text(change)))
     blocks += [
-        section(f"*{esc(_verdict(diagnosis))}*\n{esc(diagnosis.summary)}"),
-        section("*Public URL* " + esc(edge.url) + "\n" + _phases_text(edge)),
+        section(f"*{esc(_verdict(diagnosis))}*\n{net(diagnosis.summary)}"),
+        section("*Public URL* " + net(edge.url) + "\n" + _phases_text(edge)),
     ]
     extra = _details(edge)
     if extra:
@@ -285,16 +297,26 @@ def diagnosis_message(
     if report.origin is not None:
         origin = report.origin
         blocks.append(
-            section(f"*Origin* ({esc(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}")
+            section(f"*Origin* ({net(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}")
         )
     if diagnosis.evidence:
-        blocks.append(section(_bullets("*Evidence*", diagnosis.evidence)))
+        blocks.append(section(_net_bullets("*Evidence*", diagnosis.evidence)))
     if diagnosis.next_steps:
-        blocks.append(section(_bullets("*Next steps*", diagnosis.next_steps)))
-    blocks.append(section("*For support*\n```" + esc(_support_text(diagnosis)) + "```"))
+        blocks.append(section(_net_bullets("*Next steps*", diagnosis.next_steps)))
+    blocks.append(section("*For support*\n```" + net(_support_text(diagnosis)) + "```"))
     if entry is not None:
         blocks.append(DividerBlock())
-        blocks += entry_blocks(entry, compact=True)
+        if diagnosis.reproduced is False:
+            # A code the probe did not see: point at its entry, without its outage fixes.
+            code = diagnosis.stated_code
+            blocks.append(
+                context(
+                    f"About {code}: {esc(entry.title)}. Knowledge entry `{entry.id}`; ask"
+                    f" `/eo {code}` if it comes back."
+                )
+            )
+        else:
+            blocks += entry_blocks(entry, compact=True)
     if watch is not None:
         blocks.append(context(esc(watch_info_text(watch))))
     actions = _diagnosis_buttons(value, watch)
@@ -302,14 +324,14 @@ def diagnosis_message(
         blocks.append(actions)
     fallback = "\n".join(
         [
-            *([f"What changed: {change.headline}"] if change is not None else []),
-            f"Probe of {edge.url}: {_verdict(diagnosis)}",
-            diagnosis.summary,
-            *(f"- {s}" for s in diagnosis.next_steps),
-            _support_text(diagnosis),
+            *([f"What changed: {esc(change.headline)}"] if change is not None else []),
+            f"Probe of {net(edge.url)}: {esc(_verdict(diagnosis))}",
+            net(diagnosis.summary),
+            *(f"- {net(s)}" for s in diagnosis.next_steps),
+            net(_support_text(diagnosis)),
         ]
     )
-    return _message(blocks, fallback)
+    return _message_escaped(blocks, fallback)
 
 
 def _verdict(diagnosis: Diagnosis) -> str:
@@ -366,7 +388,7 @@ def _phases_text(result: ProbeResult) -> str:
         status.insert(0, f"HTTP {result.http.status_code}")
     if result.deadline_hit:
         status.append("deadline reached")
-    return f"`{line}`" + ("\n" + esc("; ".join(status)) if status else "")
+    return f"`{line}`" + ("\n" + net("; ".join(status)) if status else "")
 
 
 def _details(result: ProbeResult) -> str:
@@ -377,7 +399,7 @@ def _details(result: ProbeResult) -> str:
     if dns.cname_chain:
         chain = " → ".join(dns.cname_chain)
         on = " (on EdgeOne)" if dns.on_edgeone else ""
-        lines.append(f"*CNAME* {esc(chain)}{on}")
+        lines.append(f"*CNAME* {net(short(chain, 600))}{on}")
     tls = result.tls
     if tls.status != "skipped":
         parts = [
@@ -389,21 +411,23 @@ def _details(result: ProbeResult) -> str:
             )
         if tls.verify_error:
             parts.append(f"verify error: {tls.verify_error}")
-        lines.append("*TLS* " + esc(", ".join(parts) if parts else tls.status))
+        lines.append("*TLS* " + net(short(", ".join(parts) if parts else tls.status, 600)))
     if result.http.headers:
         headers = ", ".join(f"{k}: {v}" for k, v in sorted(result.http.headers.items()))
-        lines.append("*Headers* " + esc(short(headers, 600)))
+        lines.append("*Headers* " + net(short(headers, 600)))
     if result.http.error_name:
-        lines.append(f"*Error name* `{esc(result.http.error_name)}`")
+        lines.append(f"*Error name* `{net(result.http.error_name)}`")
     return "\n".join(lines)
 
 
 def _support_text(diagnosis: Diagnosis) -> str:
     s = diagnosis.support
+    # "Edge IP" only for an address that answered as EdgeOne; any other is just the address.
+    where = f"Edge IP:     {s.edge_ip}" if s.edge_ip else f"Address:     {s.address or '(none)'}"
     return "\n".join(
         [
             f"EO-LOG-UUID: {s.eo_log_uuid or '(none returned)'}",
-            f"Edge IP:     {s.edge_ip or '(unknown)'}",
+            where,
             f"Time (UTC):  {s.time_utc}",
             f"URL:         {s.url}",
             f"Status:      {s.status_code if s.status_code is not None else '(no response)'}",
@@ -534,7 +558,13 @@ MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
 
 
 def _message(blocks: list[Block], fallback: str) -> Message:
+    """For text the bot composed (notices, answers): markup escaped, user mentions kept."""
     return Message(blocks=tuple(fit(blocks)), text=cut(safe_fallback(fallback), MAX_FALLBACK))
+
+
+def _message_escaped(blocks: list[Block], fallback: str) -> Message:
+    """For a fallback whose parts the builder escaped itself (it quotes the network)."""
+    return Message(blocks=tuple(fit(blocks)), text=cut(fallback, MAX_FALLBACK))
 
 
 _ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})&gt;")
@@ -544,7 +574,9 @@ def escape_keeping_mentions(text: str) -> str:
     """Escape Slack's control characters, keeping single-user mentions live.
 
     A URL or question holding ``<!channel>`` must never ping everyone; naming one user (the bot
-    says who asked) stays a mention: a person could type such a mention themselves anyway.
+    says who asked) stays a mention: a person could type such a mention themselves anyway. Only
+    for text people and the bot wrote: text from the network goes through ``net`` instead, since
+    once it is mixed in nothing can tell its ``<@U…>`` from the bot's.
     """
     return _ESCAPED_USER.sub(r"<@\1>", esc(text))
 
@@ -605,6 +637,10 @@ def _bullets(title: str, items: Iterable[str]) -> str:
     return title + "\n" + "\n".join(f"• {esc(i)}" for i in items)
 
 
+def _net_bullets(title: str, items: Iterable[str]) -> str:
+    return title + "\n" + "\n".join(f"• {net(i)}" for i in items)
+
+
 def _one_line(match: Match) -> str:
     entry = match.entry
     name = f" `{entry.name}`" if entry.name else ""
@@ -622,6 +658,15 @@ def _entry_fallback(entry: Entry) -> str:
 def esc(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def net(text: str) -> str:
+    """Text that came from the network, for mrkdwn: hidden characters shown, then escaped.
+
+    Newlines stay (a summary may have several lines); every other control character, bidi
+    override and zero-width character reads as ``<U+XXXX>``.
+    """
+    return esc(visible(text))
 
 
 def _unmark(text: str) -> str:

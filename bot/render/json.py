@@ -45,6 +45,8 @@ def probe_dict(report: ProbeReport, diagnosis: Diagnosis) -> dict[str, Any]:
     """`eo-bot probe --json`: the edge probe at the top level, the origin nested, the diagnosis.
 
     ``schema_version`` changes only when a key is removed or changes meaning; new keys may appear.
+    Values are the raw data, as the server sent them (headers, certificate names): escaping them
+    for a screen is the reader's job.
     """
     return {
         "schema_version": SCHEMA_VERSION,
@@ -73,6 +75,16 @@ def _result_dict(result: ProbeResult) -> dict[str, Any]:
             "edgeone_suffix": dns.edgeone_suffix,
             "ms": dns.ms,
             "error": dns.error,
+            "lookups": [
+                {
+                    "type": lookup.rtype,
+                    "status": lookup.status,
+                    "addresses": list(lookup.addresses),
+                    "ms": lookup.ms,
+                    "error": lookup.error,
+                }
+                for lookup in dns.lookups
+            ],
         },
         "connect": {
             "status": connect.status,
@@ -93,6 +105,8 @@ def _result_dict(result: ProbeResult) -> dict[str, Any]:
             "eo_log_uuid": http.eo_log_uuid,
             "error_name": http.error_name,
             "body_bytes": http.body_bytes,
+            "content_encoding": http.content_encoding,
+            "decoded_bytes": http.decoded_bytes,
             "error": http.error,
         },
         "timings": asdict(result.timings),
@@ -132,4 +146,6 @@ def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
         "evidence": list(diagnosis.evidence),
         "next_steps": list(diagnosis.next_steps),
         "support": asdict(diagnosis.support),
+        "stated_code": diagnosis.stated_code,
+        "reproduced": diagnosis.reproduced,
     }

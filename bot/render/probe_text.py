@@ -2,7 +2,9 @@
 
 The layout follows httpstat: a header line, a bar of phase durations with cumulative marks, then
 the TLS and header details, the origin probe when there is one, and the diagnosis last so it is
-what stays on screen.
+what stays on screen. Every value from the network is shown with ``bot.untrusted.visible``: an
+escape sequence in a header must not drive the terminal, a right-to-left override must not
+reorder a name.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import replace
 from bot.diagnosis import Diagnosis, iso_utc
 from bot.probe.models import INTERESTING_HEADERS, ProbeReport, ProbeResult, Timings
 from bot.render.text import Style
+from bot.untrusted import visible
 
 _SEGMENTS = (
     "DNS Lookup",
@@ -32,6 +35,7 @@ _HEADER_LABELS = {
 }
 _LABEL_WIDTH = 10
 _INDENT = "  "
+MAX_LISTED = 10  # addresses of a name, names of a certificate: the rest are counted
 
 
 def render_probe(report: ProbeReport, diagnosis: Diagnosis, *, style: Style | None = None) -> str:
@@ -51,7 +55,7 @@ def _result_lines(result: ProbeResult, st: Style, *, title: str | None) -> list[
     if title:
         head = f"{title}: {result.target} (Host {result.host}) — {head}"
     where = f"{_address(result)} at {iso_utc(result.started_at)}"
-    lines = [st.bold(head) + st.dim(f"  → {where}")]
+    lines = [st.bold(_shown(head)) + st.dim(f"  → {_shown(where)}")]
     lines += [_INDENT + line for line in _dns_lines(result)]
     lines.append(_INDENT + _http_line(result))
     if result.failed_phase:
@@ -91,10 +95,19 @@ def _dns_lines(result: ProbeResult) -> list[str]:
     hops = [result.target, *dns.cname_chain]
     chain = " → ".join(hops)
     if dns.status != "ok":
-        return [_field("DNS", f"{chain}: {dns.status.upper()}{_ms_suffix(dns.ms)}")]
+        outcome = dns.status.upper().replace("_", " ")
+        lines = [_field("DNS", f"{chain}: {outcome}{_ms_suffix(dns.ms)}")]
+        if dns.error:
+            lines.append(_field("", dns.error))
+        return lines
     on_eo = f" (EdgeOne: {dns.edgeone_suffix or 'yes'})" if dns.on_edgeone else ""
-    addresses = ", ".join(dns.addresses) or "no addresses"
-    return [_field("DNS", f"{chain} → {addresses}{on_eo}{_ms_suffix(dns.ms)}")]
+    addresses = _listed(dns.addresses) or "no addresses"
+    lines = [_field("DNS", f"{chain} → {addresses}{on_eo}{_ms_suffix(dns.ms)}")]
+    # A query type that failed while the other answered (NODATA is normal and not shown).
+    for lookup in dns.lookups:
+        if lookup.status not in ("ok", "no_answer"):
+            lines.append(_field("", f"{lookup.rtype}: {lookup.error or lookup.status}"))
+    return lines
 
 
 def _http_line(result: ProbeResult) -> str:
@@ -103,7 +116,14 @@ def _http_line(result: ProbeResult) -> str:
         version = http.http_version or "HTTP"
         ttfb = f", first byte after {_ms(http.ttfb_ms)}" if http.ttfb_ms is not None else ""
         error = f" ({http.error_name})" if http.error_name else ""
-        return _field("HTTP", f"{version} {http.status_code}{error}{ttfb}, {http.body_bytes} bytes")
+        size = f"{http.body_bytes} bytes"
+        if http.content_encoding:
+            decoded = f", {http.decoded_bytes} decoded" if http.decoded_bytes is not None else ""
+            size += f" ({http.content_encoding}{decoded})"
+        text = f"{version} {http.status_code}{error}{ttfb}, {size}"
+        if http.error:
+            text += f"; {http.error}"
+        return _field("HTTP", text)
     if http.status == "skipped":
         return _field("HTTP", "not reached")
     detail = f": {http.error}" if http.error else ""
@@ -201,10 +221,11 @@ def tls_lines(result: ProbeResult) -> list[str]:
     if tls.cert is not None:
         cert = tls.cert
         left = f"{cert.days_left} days left" if cert.days_left >= 0 else "expired"
+        sans = _listed(cert.sans) or "none"
         lines += [
             _field("Cert", cert.subject),
             _field("", f"issuer {cert.issuer}"),
-            _field("", "SANs " + (", ".join(cert.sans) or "none")),
+            _field("", "SANs " + sans),
             _field("", f"not after {iso_utc(cert.not_after)} ({left})"),
         ]
     lines.append(_field("Verify", _verify_text(result)))
@@ -243,13 +264,13 @@ def _diagnosis_lines(diagnosis: Diagnosis, st: Style) -> list[str]:
         st.bold(f"EdgeOne code: {_code_text(diagnosis)}"),
         st.bold(f"Fault: {diagnosis.fault}"),
     ]
-    lines.append(diagnosis.summary)
+    lines.append(_shown(diagnosis.summary))
     if diagnosis.evidence:
         lines += ["", st.bold("Evidence")]
-        lines += [f"{_INDENT}- {item}" for item in diagnosis.evidence]
+        lines += [f"{_INDENT}- {_shown(item)}" for item in diagnosis.evidence]
     if diagnosis.next_steps:
         lines += ["", st.bold("Next steps")]
-        lines += [f"{_INDENT}- {item}" for item in diagnosis.next_steps]
+        lines += [f"{_INDENT}- {_shown(item)}" for item in diagnosis.next_steps]
     lines += ["", st.bold("For support")]
     lines += [_INDENT + line for line in _support_lines(diagnosis)]
     return lines
@@ -267,9 +288,15 @@ def _code_text(diagnosis: Diagnosis) -> str:
 def _support_lines(diagnosis: Diagnosis) -> list[str]:
     support = diagnosis.support
     status = str(support.status_code) if support.status_code is not None else "no response"
+    # "Edge IP" only labels an address that answered as EdgeOne.
+    where = (
+        _field("Edge IP", support.edge_ip, width=12)
+        if support.edge_ip
+        else _field("Address", support.address or "none (no connection)", width=12)
+    )
     return [
         _field("EO-LOG-UUID", support.eo_log_uuid or "none (no EdgeOne answer)", width=12),
-        _field("Edge IP", support.edge_ip or "unknown", width=12),
+        where,
         _field("Time (UTC)", support.time_utc, width=12),
         _field("URL", support.url, width=12),
         _field("Status", status, width=12),
@@ -280,7 +307,20 @@ def _support_lines(diagnosis: Diagnosis) -> list[str]:
 
 
 def _field(label: str, value: str, *, width: int = _LABEL_WIDTH) -> str:
-    return f"{label:<{width}}{value}"
+    return f"{label:<{width}}{_shown(value)}"
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    """The first MAX_LISTED items, then how many more (a server decides how many there are)."""
+    text = ", ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        text += f" and {len(items) - MAX_LISTED} more"
+    return text
+
+
+def _shown(text: str) -> str:
+    """One line of text that may come from the network, safe for a terminal."""
+    return visible(text, keep_newlines=False)
 
 
 def _ms(value: float | None) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.matcher import Answer, Match
 from bot.knowledge.models import Entry, Responder
+from bot.probe.commands import placeholders_in
 
 _SIDE = {
     "origin": "origin",
@@ -95,6 +96,9 @@ def render_entry(entry: Entry, *, style: Style | None = None) -> str:
         lines.append(f"  - {check.what}")
         if check.command:
             lines.append(f"      $ {check.command}")
+    note = placeholder_note(entry)
+    if note:
+        lines.append(st.dim(f"  {note}"))
     lines += ["", st.bold("Fix")]
     lines += [f"  - {fix}" for fix in entry.fixes]
     lines += ["", st.bold("For support, collect")]
@@ -103,6 +107,16 @@ def render_entry(entry: Entry, *, style: Style | None = None) -> str:
         lines += ["", st.dim("Related: " + ", ".join(entry.related))]
     lines.append(st.dim("Source: " + " ".join(entry.source)))
     return "\n".join(lines)
+
+
+def placeholder_note(entry: Entry) -> str | None:
+    """Which upper-case words in the entry's commands stand for the reader's own values."""
+    names = list(
+        dict.fromkeys(n for c in entry.checks if c.command for n in placeholders_in(c.command))
+    )
+    if not names:
+        return None
+    return f"Replace {', '.join(names)} in the commands with your own values."
 
 
 def _one_line(match: Match) -> str:

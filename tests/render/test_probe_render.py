@@ -10,9 +10,10 @@ import pytest
 from bot.diagnosis import diagnose
 from bot.knowledge import KnowledgeBase
 from bot.probe.models import ProbeReport, Timings, TLSResult
+from bot.render.blocks import diagnosis_message, entry_blocks
 from bot.render.json import probe_dict
 from bot.render.probe_text import phase_bar, render_probe, tls_lines
-from bot.render.text import Style
+from bot.render.text import Style, render_entry
 from tests.test_diagnosis import (
     EDGE_IP,
     ORIGIN_IP,
@@ -200,7 +201,14 @@ def test_probe_dict_round_trips_with_the_required_keys(
         "next_steps",
         "support",
     }
-    assert set(diagnosis["support"]) == {"eo_log_uuid", "edge_ip", "time_utc", "url", "status_code"}
+    assert set(diagnosis["support"]) == {
+        "eo_log_uuid",
+        "edge_ip",
+        "time_utc",
+        "url",
+        "status_code",
+        "address",
+    }
     if out["tls"]["cert"] is not None:
         assert set(out["tls"]["cert"]) >= {"subject", "sans", "issuer", "not_after", "days_left"}
         assert out["tls"]["cert"]["not_after"].endswith("Z")
@@ -223,3 +231,67 @@ def test_probe_dict_origin_is_null_without_origin(kb: KnowledgeBase) -> None:
     out = probe_dict(report, diagnose(report, kb))
     assert out["origin"] is None
     assert out["diagnosis"]["code"] is None
+
+
+# ---------------------------------------------------------------- support labels and stated codes
+
+
+def test_edge_ip_is_only_labelled_for_an_edgeone_answer(kb: KnowledgeBase) -> None:
+    edgeone = render(kb, ProbeReport(edge=edge(524)))
+    assert f"Edge IP     {EDGE_IP}" in edgeone
+    plain = render(kb, ProbeReport(edge=failing("connect:refused")))
+    assert "Edge IP" not in plain
+    assert f"Address     {EDGE_IP}" in plain
+    report = ProbeReport(edge=failing("connect:refused"))
+    message = diagnosis_message(report, diagnose(report, kb))
+    blocks = json.dumps(message.block_dicts())
+    assert "Edge IP" not in blocks
+    assert "Edge IP" not in message.text
+    assert f"Address:     {EDGE_IP}" in message.text
+
+
+def test_a_stated_code_not_reproduced_has_no_outage_steps(kb: KnowledgeBase) -> None:
+    report = ProbeReport(edge=edge(200))
+    diagnosis = diagnose(report, kb, stated_code=522)
+    entry = kb.get("sa-522")
+    assert entry is not None
+    message = diagnosis_message(report, diagnosis, entry=entry)
+    blocks = json.dumps(message.block_dicts(), ensure_ascii=False)
+    assert "not reproduced" in blocks
+    assert "*Fix*" not in blocks
+    for fix in entry.fixes:
+        assert fix not in blocks
+        assert fix not in message.text
+    assert "sa-522" in blocks  # still pointed at
+    text = render_probe(report, diagnosis)
+    assert "EdgeOne code: none" in text
+    for fix in entry.fixes:
+        assert fix not in text
+
+
+def test_a_reproduced_stated_code_keeps_its_entry(kb: KnowledgeBase) -> None:
+    report = ProbeReport(edge=edge(522))
+    diagnosis = diagnose(report, kb, stated_code=522)
+    entry = kb.get("sa-522")
+    assert entry is not None
+    blocks = json.dumps(diagnosis_message(report, diagnosis, entry=entry).block_dicts())
+    assert "*Fix*" in blocks
+
+
+def test_entry_views_name_the_placeholders_to_replace(kb: KnowledgeBase) -> None:
+    entry = kb.get("sa-521")
+    assert entry is not None
+    text = render_entry(entry)
+    note = next(line for line in text.splitlines() if "Replace " in line)
+    for name in ("ORIGIN_IP", "ORIGIN_PORT", "HOST"):
+        assert name in note
+    blocks = json.dumps([b.to_dict() for b in entry_blocks(entry)])
+    assert "Replace " in blocks
+
+
+def test_long_lists_from_the_server_are_counted_not_printed(kb: KnowledgeBase) -> None:
+    addresses = tuple(f"203.0.113.{i}" for i in range(1, 51))
+    probe = edge(200, dns=replace(edge(200).dns, addresses=addresses))
+    text = render(kb, ProbeReport(edge=probe))
+    assert "203.0.113.10 and 40 more" in text
+    assert "203.0.113.11," not in text

@@ -6,13 +6,15 @@ default and exposes ``host``, ``port`` and ``hits``. See each module for details
 
 from ._http1 import RecordedRequest, Response, redirect_to
 from ._loop import wait_until
-from .dns import DNSQuery, DNSServer, Records, SilentUDPServer, ZoneValue, cname
+from .certs import EVIL_MENTION, HostileCertKind, HostileCerts
+from .dns import DNSQuery, DNSServer, LongChain, Records, SilentUDPServer, ZoneValue, cname
 from .edge import LOOP_LIMIT, EdgeOutcome, FakeEdge, OriginSpec
 from .http import HTTPServer, RouteSpec
 from .tcp import (
     CanaryServer,
     CloseAfterRequestServer,
     FullBacklogServer,
+    RawResponseServer,
     ResetAfterRequestServer,
     SilentServer,
     closed_port,
@@ -21,6 +23,7 @@ from .tls import DEFAULT_NAMES, PlainOnTLSPortServer, ServerCertKind, TLSCloseSe
 
 __all__ = [
     "DEFAULT_NAMES",
+    "EVIL_MENTION",
     "LOOP_LIMIT",
     "CanaryServer",
     "CloseAfterRequestServer",
@@ -30,8 +33,12 @@ __all__ = [
     "FakeEdge",
     "FullBacklogServer",
     "HTTPServer",
+    "HostileCertKind",
+    "HostileCerts",
+    "LongChain",
     "OriginSpec",
     "PlainOnTLSPortServer",
+    "RawResponseServer",
     "RecordedRequest",
     "Records",
     "ResetAfterRequestServer",

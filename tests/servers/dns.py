@@ -7,9 +7,15 @@ Zone values:
 - one of the behaviour strings ``"NXDOMAIN"``, ``"SERVFAIL"``, ``"REFUSED"``, ``"NODATA"``
   (NOERROR, empty answer) or ``"SILENT"`` (never answer).
 
+``Records(..., silent=("AAAA",))`` never answers queries of those types for the name (a resolver
+or middlebox that drops AAAA queries while answering A).
+
 Unknown names get NXDOMAIN. CNAME chains are followed and answered in full in one response (as a
 recursive resolver does) for A and AAAA queries; a chain ending in an unknown name gives NXDOMAIN
-with the CNAMEs in the answer section.
+with the CNAMEs in the answer section. A CNAME query is answered with the name's own CNAME only.
+A chain that loops or runs past ``chain_limit`` CNAMEs ends the way ``long_chain`` says:
+``"SERVFAIL"`` (an empty SERVFAIL, as Unbound does) or ``"PARTIAL"`` (NOERROR with the CNAMEs
+followed so far and no address, as some public resolvers do).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = [
     "Behaviour",
     "DNSQuery",
     "DNSServer",
+    "LongChain",
     "Records",
     "SilentUDPServer",
     "ZoneValue",
@@ -36,6 +43,7 @@ __all__ = [
 ]
 
 Behaviour = Literal["NXDOMAIN", "SERVFAIL", "REFUSED", "NODATA", "SILENT"]
+LongChain = Literal["SERVFAIL", "PARTIAL"]
 _BEHAVIOURS = ("NXDOMAIN", "SERVFAIL", "REFUSED", "NODATA", "SILENT")
 _MAX_CHAIN = 16
 
@@ -48,6 +56,7 @@ class Records:
     aaaa: Sequence[str] = ()
     cname: str | None = None
     ttl: int = 60
+    silent: Sequence[str] = ()  # query types ("A", "AAAA", ...) never answered for this name
 
     def __post_init__(self) -> None:
         if self.cname is not None and (self.a or self.aaaa):
@@ -199,8 +208,12 @@ class DNSServer(_UDPServerBase):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        chain_limit: int = _MAX_CHAIN,
+        long_chain: LongChain = "SERVFAIL",
     ) -> None:
         super().__init__(host, port)
+        self.chain_limit = chain_limit
+        self.long_chain = long_chain
         self._zones: dict[str, Records | str] = {}
         for name, value in (zones or {}).items():
             self.set(name, value)
@@ -233,7 +246,11 @@ class DNSServer(_UDPServerBase):
     def _resolve(self, reply: DNSRecord, qname: str, qtype: int) -> int | None:
         """Fill ``reply``'s answers following CNAMEs; return the rcode, or None to stay silent."""
         name = qname
-        for _ in range(_MAX_CHAIN):
+        seen: set[str] = set()
+        for _ in range(self.chain_limit + 1):
+            if _norm(name) in seen:
+                break  # a loop: the resolver notices the repeated name
+            seen.add(_norm(name))
             entry = self._zones.get(_norm(name))
             if entry is None or entry == "NXDOMAIN":
                 return int(RCODE.NXDOMAIN)
@@ -245,6 +262,8 @@ class DNSServer(_UDPServerBase):
                 return int(RCODE.REFUSED)
             if entry == "NODATA" or not isinstance(entry, Records):
                 return int(RCODE.NOERROR)
+            if QTYPE.get(qtype, str(qtype)) in entry.silent:
+                return None
             if entry.cname is not None:
                 target = entry.cname.rstrip(".") + "."
                 reply.add_answer(RR(name, QTYPE.CNAME, rdata=CNAME(target), ttl=entry.ttl))
@@ -259,4 +278,5 @@ class DNSServer(_UDPServerBase):
                 for ip in entry.aaaa:
                     reply.add_answer(RR(name, QTYPE.AAAA, rdata=AAAA(ip), ttl=entry.ttl))
             return int(RCODE.NOERROR)
-        return int(RCODE.SERVFAIL)  # CNAME loop or chain too long
+        # A CNAME loop, or a chain longer than the limit.
+        return int(RCODE.NOERROR) if self.long_chain == "PARTIAL" else int(RCODE.SERVFAIL)

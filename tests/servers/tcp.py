@@ -22,6 +22,7 @@ __all__ = [
     "CanaryServer",
     "CloseAfterRequestServer",
     "FullBacklogServer",
+    "RawResponseServer",
     "ResetAfterRequestServer",
     "SilentServer",
     "closed_port",
@@ -160,6 +161,42 @@ class SilentServer(_RequestServer):
         await self._read(conn)
         while await conn.reader.read(65536):
             pass
+
+
+class RawResponseServer(_RequestServer):
+    """Reads the request, writes ``payload`` byte for byte (nothing added), then closes.
+
+    For answers no well-behaved server would send: broken status lines, control bytes in
+    headers, oversized heads, bodies that lie about their encoding. ``payload`` may be a list of
+    pieces written ``gap`` seconds apart; ``keep_open`` leaves the connection open afterwards.
+    """
+
+    def __init__(
+        self,
+        payload: bytes | list[bytes],
+        *,
+        gap: float = 0.0,
+        keep_open: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, ssl_context=ssl_context)
+        self.pieces = [payload] if isinstance(payload, bytes) else list(payload)
+        self.gap = gap
+        self.keep_open = keep_open
+
+    async def handle(self, conn: Conn) -> None:
+        if not await self._read(conn):
+            return
+        for index, piece in enumerate(self.pieces):
+            if index and self.gap:
+                await asyncio.sleep(self.gap)
+            conn.writer.write(piece)
+            await conn.writer.drain()
+        if self.keep_open:
+            while await conn.reader.read(65536):
+                pass
 
 
 class CanaryServer(_RequestServer):
