@@ -117,6 +117,18 @@ def test_kb_check_ok_and_bad(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+def test_kb_check_lists_team_entries_without_chinese(tmp_path: Path) -> None:
+    from tests.knowledge.test_loader import GOOD, write
+
+    ok = run("kb", "check")
+    assert "no Chinese text" not in ok.stdout  # every built-in entry carries zh
+    write(tmp_path, "runbooks.yaml", [GOOD])
+    result = run("kb", "check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "1 entries have no Chinese text" in result.stdout
+    assert f"{tmp_path / 'runbooks.yaml'}: team-502-legacy" in result.stdout
+
+
 def test_bad_env_knowledge_dir_is_reported() -> None:
     result = run("ask", "524", env={"EO_KNOWLEDGE_DIRS": "/nonexistent/kb"})
     assert result.returncode == 2

@@ -99,16 +99,23 @@ def load(dirs: Iterable[Path] | None = None, *, with_env: bool = True) -> Knowle
     """Load the built-in knowledge, then each extra directory in order.
 
     Entries in a later directory with an id seen before replace the earlier entry (a team's own
-    runbook overrides ours); a duplicate id inside one directory is an error.
+    runbook overrides ours); a duplicate id inside one directory is an error. The built-in
+    entries must carry their Chinese text (``zh``); a team's own entries may leave it out (they
+    are then answered in English, and ``eo-bot kb check`` lists them).
     """
     directories = directories_to_load(dirs, with_env=with_env)
     problems: list[str] = []
     merged: dict[str, Entry] = {}
     origin: dict[str, Path] = {}
+    builtin = default_dir()
     for directory in directories:
         seen_here: dict[str, Path] = {}
         for path, raw in _read_dir(directory, problems):
             for entry in _parse_entries(path, raw, problems):
+                if entry.zh is None and directory == builtin:
+                    problems.append(
+                        f"{path}: entry '{entry.id}': missing field 'zh' (the Chinese text)"
+                    )
                 if entry.id in seen_here:
                     problems.append(
                         f"{path}: entry '{entry.id}': duplicate id (also in {seen_here[entry.id]})"

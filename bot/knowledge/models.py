@@ -149,7 +149,7 @@ class Chinese:
     fixes: Annotated[list[NonEmpty], Rule(min_length=1)]
     support: Annotated[list[NonEmpty], Rule(min_length=1)]
     aliases: Annotated[list[Alias], Rule(min_length=1)]
-    source: list[Url] = field(default_factory=list)
+    source: Annotated[list[Url], Rule(min_length=1)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
