@@ -104,20 +104,28 @@ _SECRET_HEADERS = re.compile(r"(?im)^(authorization|x-tc-token)\s*:.*$")
 
 
 class _RedactSdkLog(logging.Filter):
-    """Blank the signature and token headers in the SDK's request dumps."""
+    """Blank the signature and token headers in the SDK's request dumps, and any credential a
+    response body might echo back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _SECRET_HEADERS.sub(r"\1: [redacted]", message)
+        cleaned = redact(_SECRET_HEADERS.sub(r"\1: [redacted]", message), tuple(self.secrets))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
 
 
-def _quiet_sdk_logger() -> None:
+def _quiet_sdk_logger(secrets: tuple[str, ...]) -> None:
     sdk = logging.getLogger(SDK_LOGGER)
-    if not any(isinstance(f, _RedactSdkLog) for f in sdk.filters):
-        sdk.addFilter(_RedactSdkLog())
+    found = next((f for f in sdk.filters if isinstance(f, _RedactSdkLog)), None)
+    if found is None:
+        found = _RedactSdkLog()
+        sdk.addFilter(found)
+    found.secrets.update(secrets)
 
 
 @functools.cache
@@ -157,7 +165,7 @@ class EdgeOneClient:
             TeoClient,
         )
 
-        _quiet_sdk_logger()
+        _quiet_sdk_logger(settings.credentials.secrets)
         self.settings = settings
         self._timeout = settings.call_timeout
         self._backoff = backoff
@@ -383,9 +391,11 @@ class EdgeOneClient:
             ) from None
         except self._sdk_error as exc:
             raise self._from_sdk(action, exc) from None
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            # The SDK parses JSON itself when the Content-Type is exactly application/json.
-            raise _malformed(action, "is not the API's JSON") from None
+        # The SDK parses the answer itself when its Content-Type is exactly application/json.
+        except ValueError:
+            raise _malformed(action, "is not JSON") from None
+        except (KeyError, TypeError):
+            raise _malformed(action, "is not shaped like an API answer") from None
         log.debug("EdgeOne API %s answered in %.0f ms", action, _ms(started))
         return self._read(action, data, shape)
 
