@@ -239,40 +239,43 @@ class EdgeOne:
             # Analytics record a wildcard domain under its wildcard name, not the host's.
             by_domain = ("domain", "equals", [match.domain.name])
             timing = self.client.describe_timing_l7_analysis_data
-            async with asyncio.TaskGroup() as group:
-                all_requests = group.create_task(
-                    timing(
-                        zone_id,
-                        start=start,
-                        end=end,
-                        metrics=["l7Flow_request"],
-                        interval="min",
-                        filters=[by_domain],
-                    )
-                )
-                by_class = {
-                    cls: group.create_task(
+            try:
+                async with asyncio.TaskGroup() as group:
+                    all_requests = group.create_task(
                         timing(
                             zone_id,
                             start=start,
                             end=end,
                             metrics=["l7Flow_request"],
                             interval="min",
-                            filters=[by_domain, ("statusCode", "equals", [cls])],
+                            filters=[by_domain],
                         )
                     )
-                    for cls in _STATUS_CLASSES
-                }
-                top = group.create_task(
-                    self.client.describe_top_l7_analysis_data(
-                        zone_id,
-                        start=start,
-                        end=end,
-                        metric="l7Flow_request_statusCode",
-                        filters=[by_domain],
-                        limit=10,
+                    by_class = {
+                        cls: group.create_task(
+                            timing(
+                                zone_id,
+                                start=start,
+                                end=end,
+                                metrics=["l7Flow_request"],
+                                interval="min",
+                                filters=[by_domain, ("statusCode", "equals", [cls])],
+                            )
+                        )
+                        for cls in _STATUS_CLASSES
+                    }
+                    top = group.create_task(
+                        self.client.describe_top_l7_analysis_data(
+                            zone_id,
+                            start=start,
+                            end=end,
+                            metric="l7Flow_request_statusCode",
+                            filters=[by_domain],
+                            limit=10,
+                        )
                     )
-                )
+            except BaseExceptionGroup as failed:
+                raise _first_error(failed) from None
             step = timedelta(minutes=1)
 
             def grid(records: tuple[TimingDataRecordShape, ...]) -> tuple[int, ...]:
@@ -496,6 +499,19 @@ _WHAT: Mapping[str, str] = {
     "logs": "the request's log line",
     "trend": "the last hour's traffic",
 }
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to report from a group of side-by-side calls: an API error if there is one."""
+    leaves: list[BaseException] = []
+    todo: list[BaseException] = [group]
+    while todo:
+        current = todo.pop(0)
+        if isinstance(current, BaseExceptionGroup):
+            todo += current.exceptions
+        else:
+            leaves.append(current)
+    return next((e for e in leaves if isinstance(e, EdgeOneError)), leaves[0])
 
 
 def _area(zone_area: str | None) -> str:

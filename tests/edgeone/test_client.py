@@ -100,7 +100,7 @@ async def test_session_token_is_sent_and_checked() -> None:
         ("LimitExceeded.RateLimit", ApiError, "a quota is used up"),
         ("InvalidParameter.ZoneHasBeenDeleted", ApiError, "refused DescribeOriginACL"),
     ],
-    ids=lambda v: v if isinstance(v, str) and "." in v or v == "RequestLimitExceeded" else None,
+    ids=lambda v: v if (isinstance(v, str) and "." in v) or v == "RequestLimitExceeded" else None,
 )
 async def test_api_errors_are_worded(
     fake: FakeTeo, client: EdgeOneClient, code: str, kind: type[EdgeOneError], words: str
