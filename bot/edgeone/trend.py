@@ -1,6 +1,6 @@
 """The last hour of a host's traffic as EdgeOne counted it, and what stands out in it.
 
-Built from DescribeTimingL7AnalysisData (requests per minute: all, 4xx, 5xx) and
+Built from DescribeTimingL7AnalysisData (requests per minute: all, and 5xx) and
 DescribeTopL7AnalysisData (requests per status code). :func:`outbreak` finds the run of minutes in
 which 5xx answers stand out; pure, so it is tested with hand-made series.
 """
@@ -22,7 +22,6 @@ class TrendFact:
     start: datetime
     step: timedelta
     total: tuple[int, ...]  # requests per step
-    client_errors: tuple[int, ...]  # 4xx per step
     server_errors: tuple[int, ...]  # 5xx per step
     top_codes: tuple[tuple[str, int], ...] = ()  # status code -> requests over the window
 
@@ -33,6 +32,13 @@ class TrendFact:
     @property
     def requests(self) -> int:
         return sum(self.total)
+
+    def share_of(self, digit: str) -> float:
+        """The share of the window's requests whose code starts with ``digit`` (from the top
+        codes, so a class spread over many rare codes may be counted short)."""
+        if not self.requests:
+            return 0.0
+        return sum(n for code, n in self.top_codes if code.startswith(digit)) / self.requests
 
     def at(self, index: int) -> datetime:
         return self.start + self.step * index

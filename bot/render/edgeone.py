@@ -203,12 +203,28 @@ def logs_line(fact: LogsFact) -> str:
     return f"no log line for {fact.request_id}{span}"
 
 
+def codes_line(trend: TrendFact) -> str | None:
+    """``2xx 95.9 %, 5xx 4.1 %; top 200 (57540), 524 (2400), 502 (60)``: requests by status
+    class over the hour, from the top codes."""
+    if not trend.top_codes or not trend.requests:
+        return None
+    classes = [
+        f"{digit}xx {share * 100:.1f} %"
+        for digit in "12345"
+        if (share := trend.share_of(digit)) > 0
+    ]
+    top = ", ".join(f"{_t(code)} ({count})" for code, count in trend.top_codes[:4])
+    return f"{', '.join(classes)}; top {top}"
+
+
 def _trend_lines(trend: TrendFact) -> list[str]:
     span = f"{trend.start:%H:%M}–{trend.end:%H:%M} UTC"
-    return [
+    lines = [
         f"requests {sparkline(trend.total)}  5xx {sparkline(trend.server_errors)}  ({span})",
         trend_line(trend),
     ]
+    codes = codes_line(trend)
+    return [*lines, codes] if codes else lines
 
 
 def _facts(view: EdgeOneView, *, card: bool) -> list[tuple[str, str]]:
@@ -252,9 +268,9 @@ def _facts(view: EdgeOneView, *, card: bool) -> list[tuple[str, str]]:
         elif isinstance(part, LogsFact):
             rows.append((label, logs_line(part)))
         elif isinstance(part, TrendFact):
-            first, second = _trend_lines(part)
+            first, *more = _trend_lines(part)
             rows.append((label, first))
-            rows.append(("", second))
+            rows += [("", line) for line in more]
     if isinstance(view.cname, Problem) and view.cname.kind != "skipped":
         rows.append(("CNAME", view.cname.message))
     return rows
@@ -310,8 +326,8 @@ def view_blocks(view: EdgeOneView, *, card: bool = False) -> Blocks:
     if other:
         blocks.append(section("\n".join(f"*{esc(label)}* {esc(text)}" for label, text in other)))
     if trend_rows:
-        spark, line = trend_rows[0][1], trend_rows[-1][1]
-        blocks.append(context(f"*Last hour* `{esc(spark)}`", esc(line)))
+        spark, *lines = (text for _, text in trend_rows)
+        blocks.append(context(f"*Last hour* `{esc(spark)}`", *(esc(line) for line in lines)))
     blocks.append(context(f"Asked the EdgeOne API in {view.elapsed_ms:.0f} ms"))
     return blocks
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.edgeone.shapes import DescribeTimingL7AnalysisDataShape
 from bot.edgeone.trend import TrendFact, downsample, outbreak, series, window
-from bot.render.edgeone import SPARK, sparkline, trend_line
+from bot.render.edgeone import SPARK, codes_line, sparkline, trend_line
 
 START = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -21,7 +21,6 @@ def trend(
         start=START,
         step=MINUTE,
         total=tuple(total),
-        client_errors=tuple(0 for _ in total),
         server_errors=tuple(errors),
         top_codes=top,
     )
@@ -126,3 +125,9 @@ def test_series_puts_points_on_the_grid() -> None:
 def test_threshold(threshold: float) -> None:
     t = trend([100] * 10, [0] * 5 + [10] * 5)
     assert (outbreak(t, threshold=threshold) is None) == (threshold > 0.1)
+
+
+def test_codes_line_shows_the_classes_and_the_top_codes() -> None:
+    t = trend([1000] * 60, [41] * 60, top=(("200", 57540), ("524", 2400), ("502", 60)))
+    assert codes_line(t) == "2xx 95.9 %, 5xx 4.1 %; top 200 (57540), 524 (2400), 502 (60)"
+    assert codes_line(trend([1000] * 60, [0] * 60)) is None

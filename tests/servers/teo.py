@@ -18,6 +18,7 @@ that were in flight at once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -112,6 +113,7 @@ def tc3_signature(
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
+@functools.cache
 def sdk_fields(model: type[Any]) -> frozenset[str]:
     """The parameter names an SDK model declares (its attributes are ``_Name``)."""
     return frozenset(name[1:] for name in vars(model()) if name.startswith("_"))
