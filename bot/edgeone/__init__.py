@@ -6,7 +6,8 @@
 - ``shapes``: the API's answers as the SDK names them, validated; ``facts``: what they mean.
 - ``zones``: host → zone and acceleration domain, cached.
 - ``view``: one question per method and ``EdgeOne.gather`` asking them all within a budget.
-- ``findings``: pure rules turning facts (and a probe of the configured origin) into findings.
+- ``findings``: pure rules turning facts (and a probe of the configured origin) into findings;
+  ``assess``: whether they confirm, refute or sharpen the probe's code and side.
 - ``trend``: the last hour of traffic and its 5xx outbreak; ``purge``: the guarded cache purge.
 
 No Slack here and no rendering (that is ``bot.render.edgeone``). Importing the package costs

@@ -262,7 +262,7 @@ def acl_findings(acl: OriginACLFact, *, domain: str | None, now: datetime) -> li
             "acl_on",
             "info",
             f"Origin protection is on: the origin firewall must allow EdgeOne's "
-            f"{len(acl.current.all)} origin-pull ranges"
+            f"{_count(len(acl.current.all), 'origin-pull range')}"
             + (f" (version {acl.version})" if acl.version else ""),
             side="origin",
             codes=(522,),
@@ -277,7 +277,7 @@ def acl_findings(acl: OriginACLFact, *, domain: str | None, now: datetime) -> li
         if added:
             text += f": add {added} to the origin firewall"
         if planned.removed:
-            text += f"; {len(planned.removed.all)} ranges go away"
+            text += f"; {_count(len(planned.removed.all), 'range')} removed"
         out.append(
             Finding(
                 "acl_change_planned",
@@ -527,6 +527,10 @@ def _ranges(items: Sequence[str]) -> str:
     shown = ", ".join(items[:MAX_RANGES_SHOWN])
     more = len(items) - MAX_RANGES_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _days(left: timedelta) -> str:

@@ -482,6 +482,7 @@ class EdgeOne:
         if exc is None:
             return task.result()
         if isinstance(exc, EdgeOneError):
+            log.warning("EdgeOne API, %s: %s", what, exc)  # worded; never holds a secret
             return exc.problem()
         if isinstance(exc, ValueError):
             return Problem("skipped", str(exc))

@@ -190,7 +190,7 @@ def test_acl_planned_change_with_date_and_ranges() -> None:
     assert change.text.startswith(
         "EdgeOne changes its origin-pull ranges on 2025-03-18 02:00 UTC: add 10.0.0.0/16, "
     )
-    assert change.text.endswith("and 2 more to the origin firewall; 1 ranges go away")
+    assert change.text.endswith("and 2 more to the origin firewall; 1 range removed")
     overdue = PlannedACL(
         "v4", NOW - timedelta(days=1), AddressSet(("43.176.0.0/16",)), AddressSet()
     )
