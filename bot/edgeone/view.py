@@ -221,6 +221,7 @@ class EdgeOne:
         """The edge's log line for one request: log analysis when the zone delivers to it, else
         the offline package that should hold it. Raises ValueError for a malformed ID."""
         request_id = parse_request_id(request_id)
+        when = _utc(when, now=self._now())
         key = ("logs", match.zone.zone_id, request_id)
         cached = self._facts.get(key)
         if isinstance(cached, LogsFact):
@@ -361,6 +362,7 @@ class EdgeOne:
         """``/eo logs EO-LOG-UUID [HOST]``: the request's log line. Without a host, every zone
         that delivers to log analysis is searched. ValueError for a malformed ID or host."""
         request_id = parse_request_id(request_id)
+        when = _utc(when, now=self._now())
         try:
             async with asyncio.timeout(self.settings.budget):
                 if host is not None:
@@ -511,6 +513,16 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
         else:
             leaves.append(current)
     return next((e for e in leaves if isinstance(e, EdgeOneError)), leaves[0])
+
+
+def _utc(when: datetime | None, *, now: datetime) -> datetime | None:
+    """``when`` in UTC (naive means UTC), and never in the future: a clock ahead of EdgeOne's
+    must not make the log query's end come before its start."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(when.astimezone(UTC), now)
 
 
 def _area(zone_area: str | None) -> str:

@@ -140,6 +140,19 @@ async def test_request_log_found(edgeone: EdgeOne, fake: FakeTeo) -> None:
     assert call.params["EndTime"] == "2025-03-04T10:30:15Z"  # ... but not after now
 
 
+async def test_request_time_from_a_clock_ahead_or_naive(edgeone: EdgeOne, fake: FakeTeo) -> None:
+    match = await _match(edgeone)
+    await edgeone.request_logs(match, UUID, NOW + timedelta(minutes=30))  # clock ahead
+    await edgeone.request_logs(match, UUID, datetime(2025, 3, 4, 9, 0))  # naive: UTC
+    ahead, naive = fake.calls_of("DescribeLogAnalysisDetail")
+    assert (ahead.params["StartTime"], ahead.params["EndTime"]) == (
+        "2025-03-04T10:25:15Z",
+        "2025-03-04T10:30:15Z",
+    )
+    assert naive.params["StartTime"] == "2025-03-04T08:55:00Z"
+    assert ahead.error is None  # the fake refuses an end before the start
+
+
 async def test_request_log_not_available_yet(edgeone: EdgeOne, fake: FakeTeo) -> None:
     when = NOW - timedelta(minutes=2)
     fact = await edgeone.request_logs(await _match(edgeone), UUID, when)
