@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import alerts, ask, probe, slack, startup
+from bench import alerts, ask, edgeone, probe, slack, startup
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
@@ -17,6 +17,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "probe": probe.main,
     "slack": slack.main,
     "alerts": alerts.main,
+    "edgeone": edgeone.main,
 }
 
 
