@@ -27,6 +27,7 @@ from bot.edgeone.facts import (
     ZoneFact,
 )
 from bot.edgeone.trend import TrendFact, describe, outbreak
+from bot.probe.errors import PLAIN_ON_TLS_PORT
 from bot.probe.models import ProbeResult
 
 Severity = Literal["problem", "warning", "info"]
@@ -45,7 +46,8 @@ _OTHER_CDNS = {
     "bunnycdn": "Bunny CDN",
 }
 # TLS errors that mean "the other side answered in plain text".
-_PLAINTEXT_TLS = ("wrong version number", "wrong_version_number", "http request", "record layer")
+# The probe words a handshake that met plain HTTP with this sentence (bot.probe.errors).
+_PLAINTEXT_TLS = (PLAIN_ON_TLS_PORT.lower(),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,12 @@ _MALFORMED: tuple[tuple[str, str], ...] = (
 )
 _NOT_HTTP = "the answer is not a valid HTTP/1.1 response"
 
+# What a TLS handshake with a port that answers in plain HTTP fails with (read by the EdgeOne
+# findings: HTTPS origin-pull to an HTTP port).
+PLAIN_ON_TLS_PORT = "the server does not speak TLS on this port (it answers in plain)"
 # OpenSSL reasons for a failed handshake that have plainer names.
 _TLS_REASONS = {
-    "WRONG_VERSION_NUMBER": "the server does not speak TLS on this port (it answers in plain)",
+    "WRONG_VERSION_NUMBER": PLAIN_ON_TLS_PORT,
     "UNSUPPORTED_PROTOCOL": "the server only offers TLS versions the probe does not accept",
     "TLSV1_ALERT_PROTOCOL_VERSION": "the server does not accept the probe's TLS versions",
     "NO_SHARED_CIPHER": "the server and the probe have no cipher in common",
