@@ -30,10 +30,10 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO, TypeVar
 
 from bot.chat.conversation import Conversation
 from bot.chat.limits import RateLimiter
@@ -57,6 +57,8 @@ MAX_LINE = MAX_INPUT_CHARS
 PROMPT = "eo> "
 HISTORY_LENGTH = 1000  # lines kept in the history file
 _READ_CHUNK = 1 << 16  # a pipe's line is read in pieces; past MAX_LINE they are counted, not kept
+
+_T = TypeVar("_T")
 
 _PREFIX = re.compile(r"^\s*(?:/eo\b|@eo\b[:,]?|<@[A-Z0-9]+>)\s*", re.IGNORECASE)
 _QUIT = frozenset({"quit", "exit", "bye", ":q"})
@@ -373,19 +375,17 @@ class Terminal(Stream):
             with self._lock:
                 self._at_prompt = True
                 super().show(PROMPT)
+        before = self.rl.get_current_history_length() if self.rl is not None else 0
         try:
-            if self.rl is not None:
-                before = self.rl.get_current_history_length()
-                typed = input(PROMPT) + "\n"
-                if self.history is not None:
-                    self.history.added(self.rl.get_current_history_length() - before)
-            else:
-                typed = self.source.readline()
+            with _ctrl_c_lands():
+                typed = input(PROMPT) + "\n" if self.rl is not None else self.source.readline()
         except EOFError:
             typed = ""
         finally:
             with self._lock:
                 self._at_prompt = False
+        if self.rl is not None and self.history is not None:
+            self.history.added(self.rl.get_current_history_length() - before)
         if typed == "":
             self.out.write("\n")  # Ctrl-D leaves the cursor after the prompt
         return Line(typed, len(typed.rstrip("\n")))
@@ -467,9 +467,11 @@ def _interactive(
 ) -> None:
     """A terminal session: this (main) thread reads, the event loop runs in a worker thread.
 
-    Ctrl-C is delivered to the main thread; while it waits in readline, readline drops the line
-    and the prompt comes back, as in a shell. While a line or the watches run, Ctrl-C cancels the
-    console, which stops the watches cleanly, as from a pipe.
+    Ctrl-C is taken only where this thread waits: at the prompt, where readline drops the line
+    and the prompt comes back, as in a shell; and while a line or the watches run, where it
+    cancels the console, which stops the watches cleanly, as from a pipe. In between (printing
+    "^C", handing a line over) it is held back until the next wait, so a quick second Ctrl-C at
+    the prompt is a Ctrl-C at the prompt again, never a half-handled one.
     """
     started: concurrent.futures.Future[Lines] = concurrent.futures.Future()
 
@@ -481,23 +483,25 @@ def _interactive(
         finally:
             lines.close()
 
+    _hold_ctrl_c(True)
     worker = threading.Thread(target=_run_loop, args=(session,), name="console-loop", daemon=True)
     worker.start()
     lines = started.result()
     try:
-        while lines.wanted():
+        while _waiting(lines.wanted):
             line = _read_typed(terminal, style)
             lines.put(line)
             if line.text == "":
                 break
-        worker.join()
+        _waiting(worker.join)
     except KeyboardInterrupt:
         terminal.out.write("\n")
         lines.interrupt()
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C leaves at once
-            worker.join()
+            _waiting(worker.join)
     finally:
         terminal.close()
+        _hold_ctrl_c(False)
 
 
 def _read_typed(terminal: Terminal, style: Style) -> Line:
@@ -512,10 +516,31 @@ def _read_typed(terminal: Terminal, style: Style) -> Line:
             terminal.show("^C\n" + (render_mrkdwn(hint, style=style) + "\n" if hint else ""))
 
 
+def _hold_ctrl_c(hold: bool) -> None:
+    """Block SIGINT for this thread (it stays pending), or let it through again."""
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere Ctrl-C lands where it lands
+        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _ctrl_c_lands() -> Iterator[None]:
+    """Within this block a held-back or new Ctrl-C raises KeyboardInterrupt."""
+    _hold_ctrl_c(False)
+    try:
+        yield
+    finally:
+        _hold_ctrl_c(True)
+
+
+def _waiting(wait: Callable[[], _T]) -> _T:
+    with _ctrl_c_lands():
+        return wait()
+
+
 def _run_loop(session: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    # Ctrl-C belongs to the main thread, where readline waits for it; this thread (and the
-    # resolver threads it starts, which inherit the mask) never takes the signal.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # Ctrl-C belongs to the main thread; this thread (and the resolver threads it starts, which
+    # inherit the mask) never takes the signal, so it stays pending until the main thread waits.
+    _hold_ctrl_c(True)
     with contextlib.suppress(asyncio.CancelledError):
         asyncio.run(session())
 

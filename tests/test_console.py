@@ -14,6 +14,7 @@ import pytest
 
 from bot.console import MAX_LINE, console_main
 from bot.markup import MAX_INPUT_CHARS, to_plain
+from tests.console_pty import with_ctrl_c
 from tests.servers import HTTPServer
 from tests.servers.http import Response
 
@@ -157,7 +158,7 @@ def test_ctrl_c_stops_a_watch_and_says_so() -> None:
     env.update(LOOPBACK)
     with HTTPServer(status=502) as target:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console"],
+            with_ctrl_c(sys.executable, "-m", "bot", "console"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

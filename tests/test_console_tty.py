@@ -9,17 +9,14 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
+from tests.console_pty import CTRL_C, CTRL_D, LEFT, UP, Session
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
-from tests.tty import CTRL_C, CTRL_D, LEFT, UP, Session
-
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 TITLE = "Origin response timeout"  # the knowledge entry for 524
 LOOPBACK = {
@@ -145,6 +142,7 @@ def test_watch_news_prints_above_the_prompt_and_what_was_typed_comes_back(
         start = tty.wait_prompt(tty.wait_text("Watching:", after=start))
         tty.type(typed + keys)
         tty.wait_for(lambda: typed[-8:] in tty.text[start:], "the typed text echoed")
+        tty.wait_reading()  # every key handled: the news finds readline waiting
         released.set()
         news = tty.wait_text("Recovered", after=start)
         shown = "eo> " + typed
@@ -179,16 +177,19 @@ def test_ctrl_c_at_the_prompt_clears_the_line_and_ctrl_d_quits(tmp_path: Path) -
         start = tty.wait_prompt()
         tty.type("/eo 524")
         tty.wait_text("/eo 524", after=start)
+        tty.wait_reading()
         tty.type(CTRL_C)
         start = tty.wait_prompt(tty.wait_text("^C", after=start))
         tty.type("help\r")
-        tty.wait_prompt(tty.wait_text("Type what you would type", after=start))
+        start = tty.wait_prompt(tty.wait_text("Type what you would type", after=start))
         assert TITLE not in tty.text  # "/eo 524" was dropped, not sent with "help"
 
+        tty.wait_reading()
         tty.type(CTRL_C)
-        tty.wait_text("^C", after=start)
+        start = tty.wait_prompt(tty.wait_text("^C", after=start))
+        tty.wait_reading()
         tty.type(CTRL_C)
-        tty.wait_text("Ctrl-D ends the console", after=start)
+        tty.wait_prompt(tty.wait_text("Ctrl-D ends the console", after=start))
         assert tty.proc.poll() is None
         tty.type(CTRL_D)
         assert tty.finish() == 0

@@ -95,6 +95,23 @@ class Session:
         """Wait for a prompt written after ``after``; the offset just past it."""
         return self.wait_text("eo> ", after=after) + len("eo> ")
 
+    def wait_reading(self) -> None:
+        """Wait until the console sleeps waiting for a key, before typing a Ctrl-C at the prompt.
+
+        Python's readline notices a signal only when it interrupts its wait for input (EINTR);
+        one arriving while it handles the previous key stays pending until the next key. No
+        person is that quick, a test is. On Linux the main thread's wait channel says when it
+        waits; elsewhere a short pause stands in for it.
+        """
+        wchan = Path(f"/proc/{self.proc.pid}/wchan")
+        if not wchan.exists():
+            time.sleep(0.2)
+            return
+        self.wait_for(
+            lambda: any(word in wchan.read_text() for word in ("poll", "select")),
+            "the console to wait for a key",
+        )
+
     def finish(self) -> int:
         """Read until the console exits and closes the terminal; its exit status."""
         deadline = time.monotonic() + WAIT
@@ -118,12 +135,22 @@ class Session:
         return bool(data)
 
 
+def with_ctrl_c(*argv: str) -> list[str]:
+    """``argv`` run with SIGINT at its default, whatever the test run inherited: started in the
+    background, a shell hands its jobs SIGINT ignored, and Python then never installs its own
+    handler, so Ctrl-C tests would test nothing."""
+    restore = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    return [sys.executable, "-c", restore + "os.execv(sys.argv[1], sys.argv[1:])", *argv]
+
+
 # In the new session, make the pty the controlling terminal (so Ctrl-C typed there is a SIGINT
-# for the console), then become the console. A script rather than preexec_fn: the test process
-# runs server threads, and preexec_fn is unsafe in a process with threads.
+# for the console) and let SIGINT through (a test run started in the background inherits it
+# ignored), then become the console. A script rather than preexec_fn: the test process runs
+# server threads, and preexec_fn is unsafe in a process with threads.
 _TAKE_TERMINAL = (
-    "import fcntl, os, sys, termios; "
+    "import fcntl, os, signal, sys, termios; "
     "fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "signal.signal(signal.SIGINT, signal.SIG_DFL); "
     "os.execv(sys.argv[1], sys.argv[1:])"
 )
 
