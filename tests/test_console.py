@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import console_main
+from bot.console import MAX_LINE, console_main
+from bot.markup import MAX_INPUT_CHARS, to_plain
+from tests.console_pty import with_ctrl_c
 from tests.servers import HTTPServer
 from tests.servers.http import Response
 
@@ -83,8 +86,41 @@ def test_bad_lines_get_plain_answers() -> None:
     assert "Probe a URL first" in out
     assert "I need a URL to watch" in out
     assert "I need a URL to probe" in out
-    assert "at most 4000" in out
+    assert "That line is 5,000 characters long; I read at most 4,000" in out
     assert "won't probe" in out
+
+
+def test_long_lines_are_refused_with_the_limit_the_intent_layer_reads() -> None:
+    # The console refuses what bot.markup would cut, so a line is read whole or not at all.
+    assert MAX_LINE == MAX_INPUT_CHARS
+    question = "origin keeps timing out 524 "
+    at_limit = "/eo " + (question * MAX_LINE)[: MAX_LINE - 3] + "524"
+    assert to_plain(at_limit.removeprefix("/eo ")).truncated is False
+    status, out = run([at_limit, "x" * (MAX_LINE + 1), "y" * 300_000, "/eo 524"])
+    assert status == 0
+    refusals = [b for b in out.split("\n\n") if "characters long" in b]
+    assert refusals == [
+        "That line is 4,001 characters long; I read at most 4,000 in one message. Ask with a "
+        "few words, or give just the URL to probe.",
+        "That line is 300,000 characters long; I read at most 4,000 in one message. Ask with "
+        "a few words, or give just the URL to probe.",
+    ]
+    assert out.count("Origin response timeout") == 2  # the line at the limit, and the last one
+
+
+def test_a_pipe_gets_plain_unwrapped_text_and_no_control_characters() -> None:
+    # An 8-bit CSI and a right-to-left override, UTF-8 encoded (the server writes Latin-1).
+    hostile = "evil\u009b31m\u202etxt.exe".encode().decode("latin-1")
+    env = dict(LOOPBACK)
+    env.pop("NO_COLOR")
+    with HTTPServer(status=502, headers={"Server": hostile}) as target:
+        url = f"http://127.0.0.1:{target.port}/"
+        status, out = run([f"/eo probe {url}", "probe"], env=env | {"COLUMNS": "40"})
+    assert status == 0
+    assert "Server: evil<U+009B>31m<U+202E>txt.exe" in out
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", out)
+    assert "Usage: `probe <url>" in out  # code keeps its backticks; nothing is coloured
+    assert any(len(line) > 40 for line in out.split("\n"))  # COLUMNS wraps a terminal only
 
 
 def test_bad_setting_is_named(capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,6 +149,8 @@ def test_entry_point_reads_a_pipe(argv: list[str]) -> None:
     assert "524" in result.stdout
     assert "watch https://" in result.stdout  # the console's help
     assert "Traceback" not in result.stderr
+    assert "\x1b" not in result.stdout  # no styles and no readline into a pipe
+    assert "eo>" not in result.stdout
 
 
 def test_ctrl_c_stops_a_watch_and_says_so() -> None:
@@ -120,7 +158,7 @@ def test_ctrl_c_stops_a_watch_and_says_so() -> None:
     env.update(LOOPBACK)
     with HTTPServer(status=502) as target:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console"],
+            with_ctrl_c(sys.executable, "-m", "bot", "console"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

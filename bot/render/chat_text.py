@@ -1,13 +1,30 @@
 """The conversation's replies as terminal text, for the local console.
 
-Same replies as Slack gets (``bot.render.blocks.render``), rendered with the CLI's text renderers;
-Slack's mrkdwn in notices is reduced to plain text and user ids to ``@name``. Buttons become hints
-naming the console command that does the same thing.
+Same replies as Slack gets (``bot.render.blocks.render``), rendered with the CLI's text renderers.
+The short messages (notices, watch news, hints) are Slack mrkdwn, rendered here for a terminal:
+``*bold*``, ``_italic_`` and ``~strike~`` become ANSI styles when colour is on and lose their marks
+otherwise; `code` and code blocks stay whole (coloured, or between backticks without colour);
+``<url|label>`` reads ``label (url)``, ``<@U1>`` reads ``@U1``, ``&lt; &gt; &amp;`` are unescaped.
+Buttons become hints naming the console command that does the same thing.
+
+Everything printed may carry text from the network (header values, certificate names, error
+texts, URLs), so every character of content goes through ``bot.untrusted.visible``: no control
+character reaches the terminal, only the styles this module adds. To tell those styles apart from
+content, the renderers draw with marks made of a random tag that no content can contain; the marks
+become escape sequences (or nothing) only after the content was made visible.
+
+With a ``width``, lines are wrapped at spaces to fit it: indentation, bullets and ``Label  value``
+columns are kept for the continuation rows; URLs, words, code and ``$ command`` lines are never
+split (a line that must stay whole may overflow), and tables (the phase bar) are left as they are.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from bot.chat.replies import (
     AlertReply,
@@ -26,86 +43,440 @@ from bot.chat.snapshot import Change
 from bot.chat.words import verdict, watch_event_text, watch_info_text
 from bot.render.probe_text import render_probe
 from bot.render.text import Style, render_answer, render_entry
+from bot.untrusted import visible
 
-CONSOLE_HELP = """\
-Type what you would type in Slack, one message per line:
-  /eo 524                                   ask about a code, an error name or a symptom
-  /eo probe https://shop.example.com/cart   probe a URL (add origin=IP[:PORT] to compare)
-  @eo https://shop.example.com/ gives 522   the same as a mention in a thread
-  watch https://shop.example.com/ for 10m   re-probe until it recovers (unwatch stops it)
-  again                                     the "Probe again" button: probe the last URL again
-  compare HOST[:PORT]                       the "Compare with origin" button
-  help, quit"""
+# The console's words, one command per row: (what to type, what it does).
+HELP_ROWS = (
+    ("/eo 524", "ask about a code, an error name or a symptom"),
+    ("/eo probe https://shop.example.com/cart", "probe a URL (add origin=IP[:PORT] to compare)"),
+    ("@eo https://shop.example.com/ gives 522", "the same as a mention in a thread"),
+    ("watch https://shop.example.com/ for 10m", "re-probe until it recovers (unwatch stops it)"),
+    ("again", 'the "Probe again" button: probe the last URL again'),
+    ("compare HOST[:PORT]", 'the "Compare with origin" button'),
+    ("help, quit", ""),
+)
+_HELP_HEAD = "Type what you would type in Slack, one message per line:"
 
-_USER = re.compile(r"<@([A-Za-z0-9]+)>")
+# ANSI SGR parameters for each mark; "k" (keep the line whole) and "/" (end) have none.
+_SGR = {"b": "1", "d": "2", "i": "3", "s": "9", "c": "36"}
+_KEEP, _END, _CODE = "k", "/", "c"
+
+# A continuation row keeps at least this many columns for its text; a deeper hanging indent gives
+# way to the line's own indentation, or none.
+_MIN_TEXT = 20
 
 
-def render_reply(reply: Reply, *, style: Style | None = None) -> str | None:
-    """The text to print for ``reply``; None for what a terminal does not need (progress)."""
-    st = style or Style()
+# ---------------------------------------------------------------- rendering a reply
+
+
+def render_reply(
+    reply: Reply, *, style: Style | None = None, width: int | None = None
+) -> str | None:
+    """The text to print for ``reply``; None for what a terminal does not need (progress).
+
+    ANSI styles only with ``style.color``; lines wrapped to ``width`` columns when it is given.
+    """
+    ink = _Ink(color=(style or Style()).color)
+    marked = _marked(reply, ink)
+    return None if marked is None else ink.finish(marked, width)
+
+
+def render_mrkdwn(text: str, *, style: Style | None = None, width: int | None = None) -> str:
+    """One piece of Slack mrkdwn as terminal text (the console's own lines use it too)."""
+    ink = _Ink(color=(style or Style()).color)
+    return ink.finish(ink.mrkdwn(text), width)
+
+
+def _marked(reply: Reply, ink: _Ink) -> str | None:
     if isinstance(reply, AnswerReply):
-        return render_answer(reply.answer, style=st)
+        return render_answer(reply.answer, style=ink)
     if isinstance(reply, EntryReply):
-        return render_entry(reply.entry, style=st)
+        return render_entry(reply.entry, style=ink)
     if isinstance(reply, HelpReply):
-        return CONSOLE_HELP
+        return _help(ink)
     if isinstance(reply, Notice):
-        return plain(f"{reply.emoji} {reply.text}".strip())
+        return ink.mrkdwn(f"{reply.emoji} {reply.text}".strip())
     if isinstance(reply, Progress):
-        return None if reply.done else st.dim(f"Probing {reply.url} …")
+        return None if reply.done else ink.dim(f"Probing {reply.url} …")
     if isinstance(reply, ProbeOutcome):
         if reply.watch is not None and not reply.watch.active:
             return None  # Slack takes the Cancel button off; the watch's news said it ended
-        return _outcome(reply, st)
+        return _outcome(reply, ink)
     if isinstance(reply, ProbeSummary):
         return None  # the full diagnosis was printed already
     if isinstance(reply, SharedVerdict):
         snap = reply.snapshot
         return f"(shared) {reply.request.url}: {verdict(snap.code, snap.fault, snap.status)}"
     if isinstance(reply, AlertReply):
-        return _alert(reply, st)
-    return _watch_event(reply, st)
+        return _alert(reply, ink)
+    return _watch_event(reply, ink)
 
 
-def _outcome(reply: ProbeOutcome, st: Style) -> str:
+def _help(ink: _Ink) -> str:
+    column = max(len(command) for command, _ in HELP_ROWS) + 3
+    rows = [_HELP_HEAD]
+    for command, what in HELP_ROWS:
+        pad = " " * (column - len(command)) if what else ""
+        rows.append(f"  {ink.mark(_CODE, command)}{pad}{what}")
+    return "\n".join(rows)
+
+
+def _outcome(reply: ProbeOutcome, ink: _Ink) -> str:
     parts: list[str] = []
     if reply.change is not None:
-        parts.append(change_text(reply.change, st))
-    parts.append(render_probe(reply.report, reply.diagnosis, style=st))
+        parts.append(change_text(reply.change, ink))
+    parts.append(render_probe(reply.report, reply.diagnosis, style=ink))
     if reply.entry is not None:
-        parts.append(st.dim(f"Knowledge entry {reply.entry.id}: ask `/eo {reply.entry.code}`."))
+        hint = f"Knowledge entry {reply.entry.id}: ask `/eo {reply.entry.code}`."
+        parts.append(ink.dim(ink.mrkdwn(hint)))
     if reply.watch is not None:
-        parts.append(plain(watch_info_text(reply.watch)) + " (`unwatch` stops it)")
+        parts.append(ink.mrkdwn(watch_info_text(reply.watch) + " (`unwatch` stops it)"))
     elif reply.buttons:
-        parts.append(st.dim("`again` probes it again; `compare HOST[:PORT]` adds the origin."))
+        hint = "`again` probes it again; `compare HOST[:PORT]` adds the origin."
+        parts.append(ink.dim(ink.mrkdwn(hint)))
     return "\n".join(parts)
 
 
 def change_text(change: Change, st: Style) -> str:
+    """What differs from the previous probe: the headline in bold, then one line per change."""
     lines = [st.bold(f"What changed: {change.headline}")]
     lines += [f"  {line}" for line in change.lines]
     return "\n".join(lines)
 
 
-def _alert(reply: AlertReply, st: Style) -> str:
+def _alert(reply: AlertReply, ink: _Ink) -> str:
     alert = reply.alert
     what = " ".join(str(x) for x in (alert.code, alert.name) if x is not None)
     where = alert.url or alert.host
-    head = st.bold(f"Alert: EdgeOne {what}" + (f" on {where}" if where else ""))
-    lines = [head, render_entry(reply.entry, style=st)]
+    head = ink.bold(f"Alert: EdgeOne {what}" + (f" on {where}" if where else ""))
+    lines = [head, render_entry(reply.entry, style=ink)]
     if reply.probing:
-        lines.append(st.dim(f"Probing {alert.url} now …"))
+        lines.append(ink.dim(f"Probing {alert.url} now …"))
     elif reply.skipped:
-        lines.append(st.dim(f"No probe: {plain(reply.skipped)}"))
+        lines.append(ink.dim("No probe: " + ink.mrkdwn(reply.skipped)))
     return "\n".join(lines)
 
 
-def _watch_event(event: WatchEvent, st: Style) -> str:
+def _watch_event(event: WatchEvent, ink: _Ink) -> str:
     text = watch_event_text(event)
-    return "\n".join([st.bold(plain(text.headline)), *(f"  {line}" for line in text.lines)])
+    lines = [ink.bold(ink.mrkdwn(text.headline))]
+    lines += [f"  {ink.mrkdwn(line)}" for line in text.lines]
+    return "\n".join(lines)
 
 
-def plain(text: str) -> str:
-    """Slack mrkdwn → terminal text: ``<@U1>`` → ``@U1``, emphasis marks dropped."""
-    text = _USER.sub(lambda m: "@" + m.group(1), text)
-    return text.replace("*", "")
+# ---------------------------------------------------------------- marks
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    kind: str  # a key of _SGR, _KEEP or _END
+
+
+_Line = list[str | _Mark]  # one line: content (already made visible) and marks, in order
+
+
+@dataclass(frozen=True, slots=True)
+class _Ink(Style):
+    """A ``Style`` for the renderers that draws marks instead of escape sequences.
+
+    A mark is ``\\0`` + a random tag + one letter + ``\\0``. Content cannot hold the tag (it is
+    drawn after the content arrived), so ``finish`` can split the text at the marks and put
+    everything between them through ``visible`` before the marks become styles.
+    """
+
+    tag: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    def _sign(self, kind: str) -> str:
+        return f"\0{self.tag}{kind}\0"
+
+    def mark(self, kind: str, text: str) -> str:
+        return self._sign(kind) + text + self._sign(_END)
+
+    def bold(self, text: str) -> str:
+        return self.mark("b", text)
+
+    def dim(self, text: str) -> str:
+        return self.mark("d", text)
+
+    def keep(self, line: str) -> str:
+        """``line`` is never wrapped (a line of a code block)."""
+        return self._sign(_KEEP) + line
+
+    def mrkdwn(self, text: str) -> str:
+        return _Mrkdwn(self).convert(text)
+
+    def finish(self, marked: str, width: int | None) -> str:
+        signs = re.compile(f"\0{self.tag}([a-z/])\0")
+        rows: list[_Row] = []
+        for line in _lines(marked, signs):
+            rows += _wrap(line, width) if width else [_Row(0, line)]
+        return _Painter(self.color).paint(rows)
+
+
+def _lines(marked: str, signs: re.Pattern[str]) -> list[_Line]:
+    lines: list[_Line] = [[]]
+    for index, piece in enumerate(signs.split(marked)):
+        if index % 2:
+            lines[-1].append(_Mark(piece))
+            continue
+        first, *more = visible(piece).split("\n")
+        if first:
+            lines[-1].append(first)
+        lines += [[text] if text else [] for text in more]
+    return lines
+
+
+# ---------------------------------------------------------------- Slack mrkdwn
+
+
+_FENCE = re.compile(r"```(.*?)```", re.DOTALL)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_ANGLE = re.compile(r"<([^<>\n]+)>")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S")
+_BARE_URL = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s<>]+", re.IGNORECASE)
+# Slack's emphasis: the mark opens after a non-word character and before a non-space, and closes
+# the other way round, on one line; so NODE_FUNCTION_NAME and *.edgeone.app stay as they are.
+_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(?=\S)(?P<b>[^*\n]+?)(?<=\S)\*(?![\w*])"
+    r"|(?<![\w_])_(?=\S)(?P<i>[^_\n]+?)(?<=\S)_(?![\w_])"
+    r"|(?<![\w~])~(?=\S)(?P<s>[^~\n]+?)(?<=\S)~(?![\w~])"
+)
+_SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
+
+
+def _unescape(text: str) -> str:
+    """Slack escapes exactly these three; ``&amp;`` last, so ``&amp;lt;`` reads ``&lt;``."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class _Mrkdwn:
+    """Slack mrkdwn to marked text: code first (nothing inside it is markup), then ``<…>``
+    entities, then emphasis outside URLs."""
+
+    def __init__(self, ink: _Ink) -> None:
+        self.ink = ink
+
+    def convert(self, text: str) -> str:
+        out = ""
+        last = 0
+        for fence in _FENCE.finditer(text):
+            out += self._inline(text[last : fence.start()])
+            if out and not out.endswith("\n"):
+                out += "\n"
+            out += self._block(fence.group(1))
+            last = fence.end()
+            if text[last : last + 1] not in ("", "\n"):
+                out += "\n"
+        return out + self._inline(text[last:])
+
+    def _block(self, code: str) -> str:
+        """A code block: on its own lines, indented, never wrapped, without the fences."""
+        body = _unescape(code.strip("\n")).split("\n")
+        return "\n".join(self.ink.keep("    " + self.ink.mark(_CODE, line)) for line in body)
+
+    def _inline(self, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for code in _INLINE_CODE.finditer(text):
+            out.append(self._entities(text[last : code.start()]))
+            shown = _unescape(code.group(1))
+            out.append(self.ink.mark(_CODE, shown if self.ink.color else f"`{shown}`"))
+            last = code.end()
+        out.append(self._entities(text[last:]))
+        return "".join(out)
+
+    def _entities(self, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for angle in _ANGLE.finditer(text):
+            shown = _entity(angle.group(1))
+            if shown is None:
+                continue  # "<url>" in a usage line, "<b>" in a question: text, not markup
+            out.append(self._emphasis(text[last : angle.start()]))
+            out.append(shown)
+            last = angle.end()
+        out.append(self._emphasis(text[last:]))
+        return "".join(out)
+
+    def _emphasis(self, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for url in _BARE_URL.finditer(text):  # https://x/a_b_c/ holds no italic
+            out.append(self._styles(text[last : url.start()]))
+            out.append(_unescape(url.group(0)))
+            last = url.end()
+        out.append(self._styles(text[last:]))
+        return "".join(out)
+
+    def _styles(self, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for match in _EMPHASIS.finditer(text):
+            kind = next(k for k in ("b", "i", "s") if match.group(k) is not None)
+            out.append(_unescape(text[last : match.start()]))
+            out.append(self.ink.mark(kind, self._styles(match.group(kind))))
+            last = match.end()
+        out.append(_unescape(text[last:]))
+        return "".join(out)
+
+
+def _entity(inside: str) -> str | None:
+    """What Slack shows for ``<inside>``: a link, a mention, a channel; None when it is text."""
+    target, _, label = (_unescape(part) for part in inside.partition("|"))
+    if target.startswith("@"):
+        return "@" + (label.lstrip("@") or target[1:])
+    if target.startswith("#"):
+        return "#" + (label.lstrip("#") or target[1:])
+    if target.startswith("!"):
+        name = target[1:]
+        if name in _SPECIAL:
+            return _SPECIAL[name]
+        if name.startswith(("subteam^", "date^")):
+            return label or "@" + name.partition("^")[2]
+        return None
+    if not _SCHEME.match(target) or any(ch.isspace() for ch in target):
+        return None
+    shown = target.removeprefix("mailto:")
+    if not label or label in (target, shown, target.partition("://")[2]):
+        return shown
+    return f"{label} ({shown})"
+
+
+# ---------------------------------------------------------------- wrapping
+
+
+@dataclass(slots=True)
+class _Row:
+    indent: int  # spaces before the items: a continuation row's hanging indent
+    items: _Line
+
+
+@dataclass(slots=True)
+class _Word:
+    items: _Line = field(default_factory=list)
+    cells: int = 0
+    text: bool = False  # holds content (a word of only marks ends the line)
+
+
+_BULLET = re.compile(r" *(?:[-*•·]|\d{1,3}[.)]) +(?=\S)")
+_FIELD = re.compile(r" *\S.*?  +(?=\S)")  # "Label    value": continue under the value
+_TABLE_GAP = re.compile(r"\S {2,}(?=\S)")
+_TICKED = re.compile(r"`[^`]*`")
+
+
+def _wrap(line: _Line, width: int) -> list[_Row]:
+    text = "".join(item for item in line if isinstance(item, str))
+    if cells(text) <= width or _keep_whole(line, text):
+        return [_Row(0, line)]
+    hang = _hang(text, width)
+    rows: list[_Row] = []
+    row, used, gap, words = _Row(0, []), 0, 0, 0
+    for token in _tokens(line):
+        if isinstance(token, int):
+            gap += token
+            continue
+        # A word that does not fit moves to the next row, unless it would start no further left
+        # there: "URL         https://…" keeps the long URL beside its label.
+        if words and token.text and used + gap + token.cells > width and used + gap > hang:
+            rows.append(row)
+            row, used, gap, words = _Row(hang, []), hang, 0, 0
+        if gap:
+            row.items.append(" " * gap)
+            used, gap = used + gap, 0
+        row.items += token.items
+        used += token.cells
+        words += 1
+    rows.append(row)
+    return rows
+
+
+def _tokens(line: _Line) -> Iterator[_Word | int]:
+    """Words and the spaces between them. A word is content without spaces, or a whole code
+    span: a code mark's text, or text between backticks (the renderers quote commands so)."""
+    word = _Word()
+    styles: list[str] = []
+    ticked = False
+    for item in line:
+        if isinstance(item, _Mark):
+            word.items.append(item)  # marks stick to the word they touch
+            if item.kind == _END and styles:
+                styles.pop()
+            elif item.kind in _SGR:
+                styles.append(item.kind)
+            continue
+        for piece in re.split(r"( +|`)", item):
+            if piece.startswith(" ") and _CODE not in styles and not ticked:
+                if word.text:
+                    yield word
+                    word = _Word()
+                yield len(piece)
+                continue
+            ticked ^= piece == "`"
+            if piece:
+                word.items.append(piece)
+                word.cells += cells(piece)
+                word.text = True
+    if word.items:
+        yield word
+
+
+def _keep_whole(line: _Line, text: str) -> bool:
+    """Lines that wrapping would damage: code, shell commands, tables and drawings."""
+    if any(isinstance(item, _Mark) and item.kind == _KEEP for item in line):
+        return True
+    body = _TICKED.sub("`…`", text.lstrip(" "))  # a pipe in a quoted command is no table
+    return body.startswith("$ ") or "|" in body or len(_TABLE_GAP.findall(body)) >= 2
+
+
+def _hang(text: str, width: int) -> int:
+    """Where continuation rows start: under a bullet's text, a field's value, or the indent."""
+    for pattern in (_BULLET, _FIELD):
+        match = pattern.match(text)
+        if match and cells(match.group(0)) <= width - _MIN_TEXT:
+            return cells(match.group(0))
+    indent = len(text) - len(text.lstrip(" "))
+    return indent if indent <= width - _MIN_TEXT else 0
+
+
+def cells(text: str) -> int:
+    """Terminal columns: wide characters (CJK, most emoji) take two, combining marks none."""
+    count = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        count += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return count
+
+
+# ---------------------------------------------------------------- painting
+
+
+class _Painter:
+    """Rows to text: marks become ANSI styles (or nothing without colour). Styles still open at
+    the end of a row are closed there and opened again after the next row's indentation."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+        self.open: list[str] = []
+
+    def paint(self, rows: list[_Row]) -> str:
+        return "\n".join(self._row(row) for row in rows)
+
+    def _row(self, row: _Row) -> str:
+        out = [" " * row.indent, self._sgr(self.open)]
+        for item in row.items:
+            if isinstance(item, str):
+                out.append(item)
+            elif item.kind == _END:
+                if self.open:
+                    self.open.pop()
+                    out.append(self._sgr(["0", *self.open]))
+            elif item.kind in _SGR:
+                self.open.append(_SGR[item.kind])
+                out.append(self._sgr([_SGR[item.kind]]))
+        if self.open:
+            out.append(self._sgr(["0"]))
+        return "".join(out)
+
+    def _sgr(self, params: list[str]) -> str:
+        return f"\033[{';'.join(params)}m" if self.color and params else ""
