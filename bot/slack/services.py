@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import SecretStr
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -34,9 +35,20 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def make_client(token: str, *, base_url: str | None = None, timeout: int = 10) -> AsyncWebClient:
+def make_client(
+    token: SecretStr | str,
+    *,
+    base_url: str | None = None,
+    timeout: int = 10,
+    retries: bool = True,
+) -> AsyncWebClient:
+    """The Web API client; ``retries=False`` for callers that run their own back-off (start-up
+    checks and the Socket Mode link), without even slack_sdk's default retry."""
     kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    client = AsyncWebClient(token=token, timeout=timeout, **kwargs)
+    plain = token.get_secret_value() if isinstance(token, SecretStr) else token
+    if not retries:
+        return AsyncWebClient(token=plain, timeout=timeout, retry_handlers=[], **kwargs)
+    client = AsyncWebClient(token=plain, timeout=timeout, **kwargs)
     for handler in retry_handlers():
         if not any(type(h) is type(handler) for h in client.retry_handlers):
             client.retry_handlers.append(handler)

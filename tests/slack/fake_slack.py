@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.slack.fake_socket_mode import FakeSocketMode
+
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0TEST"
@@ -82,6 +84,9 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     _failures: defaultdict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    socket: FakeSocketMode = field(default_factory=FakeSocketMode)
+    _held: set[str] = field(default_factory=set)
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -100,7 +105,8 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
+        self.socket.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -110,6 +116,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -124,6 +131,10 @@ class FakeSlack:
     def error_next(self, method: str, error: str, *, times: int = 1) -> None:
         for _ in range(times):
             self._failures[method].append(_Failure(200, None, error))
+
+    def hold(self, method: str) -> None:
+        """Take every call of ``method`` and never answer it."""
+        self._held.add(method)
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -167,6 +178,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         call = await self._record(request, method)
+        if method in self._held:
+            await self._release.wait()  # until stop(): then the test is over
         queue = self._failures.get(method)
         if queue:
             failure = queue.popleft()
@@ -194,6 +207,8 @@ class FakeSlack:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket.new_url(self.base_url)}
         channel = body.get("channel", "C0TEST")
         if method == "chat.postMessage":
             ts = f"{1700000000 + next(self._ts)}.000100"
