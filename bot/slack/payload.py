@@ -33,6 +33,18 @@ _STRINGS = (
 _MESSAGE_EVENTS = frozenset({"app_mention", "message"})
 _MESSAGE_REQUIRED = ("channel", "ts")
 _MESSAGE_STRINGS = ("user", "text", "thread_ts", "subtype", "bot_id", "channel_type")
+# Interactive payloads, where user, team and channel are objects (in events they are ids).
+_INTERACTIVE = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "interactive_message",
+    }
+)
 # Payload types whose listeners are matched on a field that must then be there.
 _REQUIRED = {
     "shortcut": "callback_id",
@@ -62,6 +74,10 @@ def shape_problem(payload: Any) -> str | None:
         ):
             return f"{key!r} is not a list of objects"
     kind = payload.get("type")
+    if kind in _INTERACTIVE:
+        for key in ("user", "team", "channel"):
+            if payload.get(key) is not None and not isinstance(payload[key], dict):
+                return f"{key!r} of a {kind} payload is not an object"
     if kind == "block_actions":
         actions = payload.get("actions")
         if not actions:

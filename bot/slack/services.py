@@ -5,8 +5,10 @@ chat.postMessage/chat.update helpers, and ``services_from_config``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -22,6 +24,7 @@ from bot.chat.services import Services
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.render.blocks import Message
+from bot.slack.startup import describe
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
 
 
 async def respond(
-    response_url: str,
+    response_url: str | None,
     message: Message,
     *,
     response_type: Visibility | None = None,
@@ -83,9 +86,26 @@ async def respond(
     await send_to_response_url(response_url, payload)
 
 
-async def send_to_response_url(response_url: str, payload: dict[str, Any]) -> None:
+def response_url_of(body: Mapping[str, Any]) -> str | None:
+    """The payload's ``response_url`` if it has a usable one (a modal or App Home has none)."""
+    url = body.get("response_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    return None
+
+
+async def send_to_response_url(response_url: str | None, payload: dict[str, Any]) -> None:
+    """POST to a ``response_url`` (with retries); a failure is one log line, not an exception:
+    there is no other way to reach that person's private view."""
+    if response_url is None or not response_url.startswith(("https://", "http://")):
+        log.warning("no usable response_url in the payload: the answer was not sent")
+        return
     client = AsyncWebhookClient(url=response_url, timeout=10, retry_handlers=retry_handlers())
-    result = await client.send_dict(payload)
+    try:
+        result = await client.send_dict(payload)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not post to response_url: %s", describe(exc))
+        return
     if result.status_code >= 400:
         log.warning("response_url answered %s: %s", result.status_code, result.body[:200])
 

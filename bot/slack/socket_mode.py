@@ -234,7 +234,9 @@ class SocketMode:
             return
         envelope_id = message.get("envelope_id")
         if not isinstance(envelope_id, str) or not envelope_id:
-            log.warning("Socket Mode: ignored a %r message without an envelope id", str(kind)[:40])
+            log.warning(
+                "Socket Mode: ignored a message of type %r without an envelope id", str(kind)[:40]
+            )
             return
         if envelope_id in self._seen:
             log.info("Socket Mode: envelope %s delivered again; acknowledged again", envelope_id)
@@ -262,7 +264,7 @@ class SocketMode:
             )
         except Exception as exc:  # an envelope Bolt cannot take: say so once, ack, move on
             log.warning(
-                "Socket Mode: could not handle a %s envelope: %s: %s",
+                "Socket Mode: could not handle an envelope of type %s: %s: %s",
                 str(message.get("type"))[:40],
                 type(exc).__name__,
                 str(exc)[:200],

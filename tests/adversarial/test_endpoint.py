@@ -53,6 +53,10 @@ def problems(records: list[logging.LogRecord]) -> list[str]:
     return bad
 
 
+def _share_fixture() -> dict[str, Any]:
+    return fixture("block_actions_share.json")
+
+
 ODD_REQUESTS = [
     pytest.param(
         b"command=%2Feo&text=524",
@@ -110,6 +114,20 @@ ODD_REQUESTS = [
         id="block-actions-without-actions",
     ),
     pytest.param(
+        form(("payload", json.dumps({**_share_fixture(), "user": "U0ALICE"}))),
+        FORM,
+        None,
+        400,
+        id="button-press-user-not-an-object",
+    ),
+    pytest.param(
+        json.dumps({**fixture("app_mention.json"), "event_id": ["Ev1"]}).encode(),
+        JSON,
+        None,
+        400,
+        id="event-id-not-a-string",
+    ),
+    pytest.param(
         json.dumps({"type": "event_callback", "event": ["not", "an", "object"]}).encode(),
         JSON,
         None,
@@ -148,6 +166,21 @@ async def test_a_command_that_says_payload_is_answered(bot: Bot) -> None:
     assert response.status == 200
     (answer,) = await bot.fake.wait_calls("response_url")
     assert "413" in answer.text or "payload" in answer.text.lower()
+
+
+async def test_a_button_press_without_a_response_url_is_one_line_not_a_crash(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the fuzz below: a null response_url was posted to as the URL "None"."""
+    payload = _share_fixture()
+    payload["response_url"] = None
+    body = form(("payload", json.dumps(payload)))
+    with caplog.at_level(logging.INFO):
+        response = await bot.post(body, FORM)
+        assert response.status == 200
+        await bot.settle()
+    assert problems(caplog.records) == []
+    assert "no usable response_url" in caplog.text
 
 
 async def test_url_verification_still_answers_the_challenge(bot: Bot) -> None:
@@ -374,13 +407,25 @@ def _share() -> dict[str, Any]:
     return payload
 
 
+def _command() -> dict[str, Any]:
+    form = fixture("slash_command.json")
+    form.update(text="524", response_url=RESPONSE_URL)
+    return dict(form)
+
+
 SAMPLES: dict[str, Any] = {
     "mention": _mention(),
     "im": fixture("message_im.json"),
     "share": _share(),
+    "command": _command(),
 }
 SAMPLE_PATHS = st.sampled_from(
-    [(name, path) for name, sample in SAMPLES.items() for path in _paths(sample)]
+    [
+        (name, path)
+        for name, sample in SAMPLES.items()
+        for path in _paths(sample)
+        if path != ("text",)  # the command's words stay "524": random words could ask for a probe
+    ]
 )
 
 
@@ -399,6 +444,10 @@ def test_fuzz_slack_payloads_with_a_field_of_the_wrong_type(
         document["response_url"] = endpoint.fake.response_url("action")
     if name == "share":
         body = urllib.parse.urlencode({"payload": json.dumps(document)}).encode()
+        content_type = FORM
+    elif name == "command":  # a form: every field is text
+        fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in document.items()}
+        body = urllib.parse.urlencode(fields).encode()
         content_type = FORM
     else:
         body = json.dumps(document).encode()

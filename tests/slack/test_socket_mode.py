@@ -125,6 +125,37 @@ async def test_redelivered_envelopes_are_acknowledged_again_but_answered_once(
     assert "delivered again" in connected.log
 
 
+async def test_odd_messages_on_the_link_are_acknowledged_or_ignored_in_one_line(
+    connected: ServeProcess, fake: FakeSlack
+) -> None:
+    link = fake.socket.current
+    for raw in ("not json", "[1, 2]", '"hello"', '{"type": "events_api"}', '{"envelope_id": 7}'):
+        await link.ws.send_str(raw)
+    await link.ws.send_bytes(b"\x00\x01binary")
+    odd = [
+        ("events_api", ["a", "list"]),
+        ("events_api", {"type": "event_callback", "event": ["not", "an", "object"]}),
+        ("interactive", {"type": "block_actions", "actions": []}),
+        ("interactive", {**fixture("block_actions_share.json"), "user": "U0ALICE"}),
+        ("slash_commands", {"command": ["/eo"], "text": "524"}),
+    ]
+    envelopes = [await fake.socket.send(kind, payload) for kind, payload in odd]  # type: ignore[arg-type]
+    for envelope_id in envelopes:
+        (ack,) = await fake.socket.wait_ack(envelope_id)
+        assert ack == {"envelope_id": envelope_id}  # acknowledged, so Slack does not resend it
+    # The link still works.
+    slash = await fake.socket.send("slash_commands", command(fake, "524"))
+    await fake.socket.wait_ack(slash)
+    await fake.wait_calls("response_url", limit=10.0)
+    assert (await connected.health())[0] == 200
+    assert await connected.stop() == 0
+    assert len(fake.socket.links) == 1
+    warnings = [line for line in connected.log.splitlines() if " WARNING " in line]
+    # One line for each odd text message and each odd envelope; binary frames are ignored.
+    assert len(warnings) == 5 + len(odd)
+    clean(connected.log)
+
+
 async def test_refresh_requested_opens_a_new_link_before_the_old_one_goes(
     connected: ServeProcess, fake: FakeSlack
 ) -> None:
