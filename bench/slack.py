@@ -87,9 +87,9 @@ async def _child_main(kind: str, api_url: str, conn: Connection) -> None:
         conn.send("stopped")
         return
     app = _eo_app(api_url) if kind == EO else _noop_app(api_url)
-    from bot.slack.server import http_app
+    from bot.slack.http import http_app
 
-    runner = web.AppRunner(http_app(app), access_log=None)
+    runner = web.AppRunner(http_app(app, signing_secret=SECRET), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, 0)
     await site.start()
@@ -117,7 +117,7 @@ def _eo_app(api_url: str) -> Any:
     config = Config.from_env(environ)
     client = make_client(config.bot_token, base_url=config.api_url)
     conversation = slack_conversation(services_from_config(config, load()), client)
-    return build_app(conversation, client=client, signing_secret=config.signing_secret)
+    return build_app(conversation, client=client)
 
 
 def _noop_app(api_url: str) -> Any:
@@ -126,7 +126,12 @@ def _noop_app(api_url: str) -> Any:
 
     from bot.slack.services import make_client
 
-    app = AsyncApp(client=make_client(TOKEN, base_url=api_url), signing_secret=SECRET)
+    # http_app checks the signature before Bolt sees the request, for both apps alike.
+    app = AsyncApp(
+        client=make_client(TOKEN, base_url=api_url),
+        signing_secret=SECRET,
+        request_verification_enabled=False,
+    )
 
     @app.command("/eo")
     async def eo_command(ack: AsyncAck) -> None:

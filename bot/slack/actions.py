@@ -38,7 +38,7 @@ from bot.render.blocks import (
     entry_message,
     notice,
 )
-from bot.slack.services import respond, send_to_response_url
+from bot.slack.services import respond, response_url_of, send_to_response_url
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def action_turn(body: dict[str, Any]) -> Turn:
         channel=channel,
         thread=str(thread) if thread else None,
         kind="action",
-        private_to=str(body.get("response_url", "")) or None,
+        private_to=response_url_of(body),
     )
 
 
@@ -166,7 +166,7 @@ def _input_value(view: dict[str, Any]) -> str:
 async def share_answer(conversation: Conversation, body: dict[str, Any], value: str) -> None:
     """Post the answer for everyone (through response_url) and remove the private copy."""
     services = conversation.services
-    response_url = str(body.get("response_url", ""))
+    response_url = response_url_of(body)
     kind, _, rest = value.partition(":")
     message: Message | None = None
     if kind == "q":
@@ -185,7 +185,7 @@ async def share_answer(conversation: Conversation, body: dict[str, Any], value: 
 
 async def pick(conversation: Conversation, body: dict[str, Any], entry_id: str) -> None:
     """Replace the "did you mean" message with the chosen entry."""
-    response_url = str(body.get("response_url", ""))
+    response_url = response_url_of(body)
     entry = conversation.services.kb.get(entry_id)
     if entry is None:
         await respond(response_url, notice("That entry is no longer in the knowledge base."))

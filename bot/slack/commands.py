@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.chat.conversation import Conversation
 from bot.chat.surface import Turn
+from bot.slack.services import response_url_of
 
 COMMAND = "/eo"
 
@@ -31,5 +32,5 @@ def command_turn(command: dict[str, Any]) -> Turn:
         channel=str(command.get("channel_id", "")),
         thread=None,
         kind="command",
-        private_to=str(command.get("response_url", "")) or None,
+        private_to=response_url_of(command),
     )

@@ -1,9 +1,21 @@
-"""Run the app: HTTP mode (aiohttp, ``POST /slack/events`` + ``GET /healthz``) or Socket Mode.
+"""`eo-bot serve`: start, run and stop the Slack app, in HTTP mode or in Socket Mode.
 
-``serve_main(environ)`` is `eo-bot serve`: it validates the settings (a bad one stops start-up with
-a message naming the variable), loads the knowledge base, builds the app and serves until SIGINT
-or SIGTERM. Socket Mode is used when ``SLACK_APP_TOKEN`` is set; a small health server on ``PORT``
-then reports whether the socket is connected.
+Start-up, in this order:
+
+1. the settings (``Config.from_env``) and the knowledge base; a bad one stops start-up with exit
+   2 and a message naming the variable or the file;
+2. the soft open-file limit is raised to the hard one, logging is set up;
+3. the event loop starts with SIGINT and SIGTERM handled from its first step, so that every later
+   state (checking the token, connecting, connected, reconnecting) stops within seconds;
+4. the listener on ``PORT`` (``bot.slack.listener``): ``POST /slack/events`` and ``GET /healthz``
+   in HTTP mode (``bot.slack.http``), only ``/healthz`` in Socket Mode; ``/healthz`` answers 503
+   with the reason until Slack has answered;
+5. ``auth.test`` checks the bot token, then in Socket Mode the link is opened
+   (``bot.slack.socket_mode``). A refused token stops start-up with exit 2 and one line naming
+   the variable; an unreachable Slack is tried again with back-off, one log line per attempt.
+
+Stopping (a signal, or an app token refused later): no new requests, the link closes, the watches
+stop and each tells its thread, the background work drains.
 """
 
 from __future__ import annotations
@@ -16,86 +28,28 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
 
 from bot.chat.conversation import Conversation
 from bot.chat.services import Services
 from bot.config import Config, ConfigError
 from bot.knowledge import KnowledgeError, load
 from bot.slack.app import build_app, slack_conversation
+from bot.slack.http import EVENTS_PATH, HEALTH_PATH, health_app, http_app
+from bot.slack.listener import ConnectionGuard, raise_open_file_limit, start_listener
+from bot.slack.logs import configure_logging
 from bot.slack.services import make_client, services_from_config
+from bot.slack.socket_mode import SocketMode
+from bot.slack.startup import Backoff, Readiness, SlackAuthError, check_bot_token
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 EXIT_OK, EXIT_CONFIG = 0, 2
-
-Health = Callable[[], Awaitable[tuple[bool, dict[str, object]]]]
-
-
-def http_app(app: AsyncApp, *, health: Health | None = None) -> web.Application:
-    """The aiohttp application of HTTP mode."""
-
-    async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await app.async_dispatch(bolt_request)
-        return await to_aiohttp_response(bolt_response)
-
-    web_app = web.Application()
-    web_app.router.add_post(EVENTS_PATH, events)
-    web_app.router.add_get(HEALTH_PATH, health_handler(health or _always_ok("http")))
-    return web_app
+LISTEN_HOST = "0.0.0.0"
+DRAIN_LIMIT = 5.0  # seconds the watches and background work get at shutdown
 
 
-def health_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handler(_: web.Request) -> web.Response:
-        ok, details = await health()
-        return web.json_response({"ok": ok, **details}, status=200 if ok else 503)
-
-    return handler
-
-
-def _always_ok(mode: str) -> Health:
-    async def health() -> tuple[bool, dict[str, object]]:
-        return True, {"mode": mode}
-
-    return health
-
-
-def socket_health(handler: AsyncSocketModeHandler) -> Health:
-    async def health() -> tuple[bool, dict[str, object]]:
-        connected = await handler.client.is_connected()
-        return connected, {"mode": "socket", "connected": connected}
-
-    return health
-
-
-class SecretFilter(logging.Filter):
-    """Replace any configured token or secret in a log record with ``[redacted]``."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self._secrets = tuple(s for s in secrets if len(s) >= 6)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "[redacted]")
-            record.msg, record.args = message, None
-        return True
-
-
-def configure_logging(config: Config) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(SecretFilter(config.secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+class StartupError(Exception):
+    """Start-up cannot go on; str(exc) is the one line to print (it names the variable)."""
 
 
 def serve_main(environ: Mapping[str, str]) -> int:
@@ -112,61 +66,116 @@ def serve_main(environ: Mapping[str, str]) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config, services_from_config(config, kb)))
+    configure_logging(config.secrets)
+    before, after = raise_open_file_limit()
+    if after != before:
+        log.info("open-file limit raised from %d to %d", before, after)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(config, services_from_config(config, kb)))
+    except (SlackAuthError, StartupError) as exc:
+        print(f"eo-bot serve: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     return EXIT_OK
 
 
 async def serve(config: Config, services: Services, *, stop: asyncio.Event | None = None) -> None:
-    """Serve until ``stop`` is set (or SIGINT/SIGTERM)."""
-    stop = stop or _stop_on_signals()
+    """Serve until ``stop`` is set (by default: SIGINT or SIGTERM). Raises ``SlackAuthError``
+    when Slack refuses a token and ``StartupError`` when the port cannot be listened on."""
+    stop = stop or _stop_on_signals()  # first: nothing below may delay a signal
     client = make_client(config.bot_token, base_url=config.api_url)
     conversation = slack_conversation(services, client)
+    app = build_app(conversation, client=client)
+    readiness = Readiness()
+    guard = ConnectionGuard(config.http)
+    checker = make_client(config.bot_token, base_url=config.api_url, retries=False)
+
+    async def check_token() -> None:
+        await check_bot_token(
+            checker, backoff=Backoff.from_settings(config.link), readiness=readiness
+        )
+
+    main: Callable[[], Awaitable[None]]
     if config.app_token is not None:
-        app = build_app(conversation, client=client, signing_secret=None)
-        handler = AsyncSocketModeHandler(app, config.app_token, web_client=client)
-        runner = web.AppRunner(_health_app(socket_health(handler)), access_log=None)
-        await _start_site(runner, config.port)
-        log.info("Socket Mode; health on :%s%s", config.port, HEALTH_PATH)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        try:
-            await stop.wait()
-        finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
-            await _shutdown(runner, conversation)
-        return
-    app = build_app(conversation, client=client, signing_secret=config.signing_secret)
-    runner = web.AppRunner(http_app(app), access_log=None)
-    await _start_site(runner, config.port)
-    log.info("HTTP mode on :%s (POST %s, GET %s)", config.port, EVENTS_PATH, HEALTH_PATH)
+        socket = SocketMode(
+            app,
+            client=make_client(config.app_token, base_url=config.api_url, retries=False),
+            settings=config.link,
+            readiness=readiness,
+        )
+        web_app = health_app(socket.health, guard=guard)
+
+        async def main() -> None:
+            await check_token()
+            await socket.run()
+
+        mode = f"Socket Mode; health on :{config.port}{HEALTH_PATH}"
+    else:
+        assert config.signing_secret is not None  # Config.from_env requires it in HTTP mode
+
+        async def health() -> tuple[bool, dict[str, object]]:
+            if readiness.ready:
+                return True, {"mode": "http"}
+            return False, {"mode": "http", "reason": readiness.reason}
+
+        web_app = http_app(app, signing_secret=config.signing_secret, health=health, guard=guard)
+
+        async def main() -> None:
+            await check_token()
+            readiness.done()
+            await asyncio.Event().wait()  # requests are served by the listener until stopped
+
+        mode = f"HTTP mode on :{config.port} (POST {EVENTS_PATH}, GET {HEALTH_PATH})"
+
     try:
-        await stop.wait()
+        runner, _ = await start_listener(web_app, host=LISTEN_HOST, port=config.port, guard=guard)
+    except OSError as exc:
+        raise StartupError(
+            f"PORT: cannot listen on {LISTEN_HOST}:{config.port}: {exc.strerror or exc}"
+        ) from None
+    log.info("%s; at most %d connections", mode, guard.cap)
+    try:
+        await _until_stopped(main(), stop)
     finally:
         await _shutdown(runner, conversation)
 
 
-def _health_app(health: Health) -> web.Application:
-    web_app = web.Application()
-    web_app.router.add_get(HEALTH_PATH, health_handler(health))
-    return web_app
-
-
-async def _start_site(runner: web.AppRunner, port: int) -> None:
-    await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=port).start()
+async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:
+    """Run ``work`` until it ends (its exception is raised) or ``stop`` is set (it is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopped):
+            pending.cancel()
+        await asyncio.gather(stopped, return_exceptions=True)
+        outcome = await asyncio.gather(task, return_exceptions=True)
+    error = outcome[0]
+    if isinstance(error, Exception):
+        raise error
 
 
 async def _shutdown(runner: web.AppRunner, conversation: Conversation) -> None:
     """Stop taking requests, then stop the watches (each tells its thread) and drain the work."""
+    log.info("stopping")
     await runner.cleanup()
-    await conversation.shutdown(limit=5.0)
+    await conversation.shutdown(limit=DRAIN_LIMIT)
 
 
 def _stop_on_signals() -> asyncio.Event:
+    """SIGINT/SIGTERM set the returned event; a second signal gets the default action (a stuck
+    shutdown can still be interrupted)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def first(sig: signal.Signals) -> None:
+        log.info("%s received", sig.name)
+        stop.set()
+        for other in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(other)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, first, sig)
     return stop

@@ -5,8 +5,11 @@ chat.postMessage/chat.update helpers, and ``services_from_config``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
+from pydantic import SecretStr
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -21,6 +24,7 @@ from bot.chat.services import Services
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.render.blocks import Message
+from bot.slack.startup import describe
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +38,20 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def make_client(token: str, *, base_url: str | None = None, timeout: int = 10) -> AsyncWebClient:
+def make_client(
+    token: SecretStr | str,
+    *,
+    base_url: str | None = None,
+    timeout: int = 10,
+    retries: bool = True,
+) -> AsyncWebClient:
+    """The Web API client; ``retries=False`` for callers that run their own back-off (start-up
+    checks and the Socket Mode link), without even slack_sdk's default retry."""
     kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    client = AsyncWebClient(token=token, timeout=timeout, **kwargs)
+    plain = token.get_secret_value() if isinstance(token, SecretStr) else token
+    if not retries:
+        return AsyncWebClient(token=plain, timeout=timeout, retry_handlers=[], **kwargs)
+    client = AsyncWebClient(token=plain, timeout=timeout, **kwargs)
     for handler in retry_handlers():
         if not any(type(h) is type(handler) for h in client.retry_handlers):
             client.retry_handlers.append(handler)
@@ -56,7 +71,7 @@ def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
 
 
 async def respond(
-    response_url: str,
+    response_url: str | None,
     message: Message,
     *,
     response_type: Visibility | None = None,
@@ -71,9 +86,26 @@ async def respond(
     await send_to_response_url(response_url, payload)
 
 
-async def send_to_response_url(response_url: str, payload: dict[str, Any]) -> None:
+def response_url_of(body: Mapping[str, Any]) -> str | None:
+    """The payload's ``response_url`` if it has a usable one (a modal or App Home has none)."""
+    url = body.get("response_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    return None
+
+
+async def send_to_response_url(response_url: str | None, payload: dict[str, Any]) -> None:
+    """POST to a ``response_url`` (with retries); a failure is one log line, not an exception:
+    there is no other way to reach that person's private view."""
+    if response_url is None or not response_url.startswith(("https://", "http://")):
+        log.warning("no usable response_url in the payload: the answer was not sent")
+        return
     client = AsyncWebhookClient(url=response_url, timeout=10, retry_handlers=retry_handlers())
-    result = await client.send_dict(payload)
+    try:
+        result = await client.send_dict(payload)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not post to response_url: %s", describe(exc))
+        return
     if result.status_code >= 400:
         log.warning("response_url answered %s: %s", result.status_code, result.body[:200])
 

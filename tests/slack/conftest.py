@@ -1,4 +1,4 @@
-"""End-to-end harness: the real aiohttp endpoint of HTTP mode, signed requests, a fake Slack."""
+"""End-to-end harness: the real HTTP-mode listener and endpoint, signed requests, a fake Slack."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.conversation import Conversation
 from bot.chat.limits import RateLimiter
 from bot.chat.services import Services
+from bot.config import HTTPLimits
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.runner import ProbeSettings
 from bot.probe.safety import ProbePolicy
 from bot.slack.app import build_app, slack_conversation
-from bot.slack.server import http_app
+from bot.slack.http import http_app
+from bot.slack.listener import ConnectionGuard, start_listener
 from bot.slack.services import make_client
 from tests.slack.fake_slack import FakeSlack
 
@@ -116,15 +117,12 @@ def services(kb: KnowledgeBase, matcher: Matcher) -> Services:
 async def bot(fake: FakeSlack, services: Services) -> AsyncIterator[Bot]:
     client = make_client(TOKEN, base_url=fake.api_url)
     conversation = slack_conversation(services, client)
-    app = build_app(conversation, client=client, signing_secret=SECRET)
-    runner = web.AppRunner(http_app(app), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    app = build_app(conversation, client=client)
+    guard = ConnectionGuard(HTTPLimits())
+    web_app = http_app(app, signing_secret=SECRET, guard=guard)
+    runner, site = await start_listener(web_app, host="127.0.0.1", port=0, guard=guard)
     async with aiohttp.ClientSession() as session:
-        yield Bot(fake, services, conversation, session, f"http://127.0.0.1:{port}/slack/events")
+        url = f"http://127.0.0.1:{site.port}/slack/events"
+        yield Bot(fake, services, conversation, session, url)
         await conversation.shutdown(limit=2.0)
     await runner.cleanup()

@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.slack.fake_socket_mode import FakeSocketMode
+
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0TEST"
@@ -85,6 +87,9 @@ class FakeSlack:
     _failures: defaultdict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
     _broken: dict[str, tuple[frozenset[str], _Failure]] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    socket: FakeSocketMode = field(default_factory=FakeSocketMode)
+    _held: set[str] = field(default_factory=set)
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -103,7 +108,8 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
+        self.socket.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -113,6 +119,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -145,6 +152,10 @@ class FakeSlack:
 
     def mend_channel(self, channel: str) -> None:
         self._broken.pop(channel, None)
+
+    def hold(self, method: str) -> None:
+        """Take every call of ``method`` and never answer it."""
+        self._held.add(method)
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -188,6 +199,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         call = await self._record(request, method)
+        if method in self._held:
+            await self._release.wait()  # until stop(): then the test is over
         queue = self._failures.get(method)
         broken = self._broken.get(str(call.body.get("channel", "")))
         failure: _Failure | None = None
@@ -220,6 +233,8 @@ class FakeSlack:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket.new_url(self.base_url)}
         channel = body.get("channel", "C0TEST")
         if method == "chat.postMessage":
             ts = f"{1700000000 + next(self._ts)}.000100"

@@ -86,6 +86,7 @@ async def serving(
             _, err = await proc.communicate()
         assert TOKEN not in err.decode()
         assert SECRET not in err.decode()
+        assert "will be unused" not in err.decode()  # slack-bolt's warning at every start
 
 
 async def test_serve_answers_a_signed_command(served: str, fake: FakeSlack) -> None:

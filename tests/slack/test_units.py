@@ -11,7 +11,8 @@ from bot.config import Config, ConfigError
 from bot.intent import Ask, Empty, Help, Invalid, Probe, parse
 from bot.knowledge import Answer, Matcher
 from bot.render.blocks import CUT, MAX_BLOCKS, answer_message, cut, fit, help_message, notice
-from bot.slack.server import SecretFilter, serve_main
+from bot.slack.logs import SecretFilter
+from bot.slack.server import serve_main
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd"}
 
@@ -211,21 +212,3 @@ def test_secret_filter_redacts() -> None:
     record = logging.LogRecord("x", logging.INFO, "f", 1, "token %s here", ("xoxb-secret-1",), None)
     SecretFilter(("xoxb-secret-1",)).filter(record)
     assert record.getMessage() == "token [redacted] here"
-
-
-async def test_socket_mode_health_reports_the_connection() -> None:
-    from types import SimpleNamespace
-    from typing import Any, cast
-
-    from bot.slack.server import socket_health
-
-    state = {"up": False}
-
-    async def is_connected() -> bool:
-        return state["up"]
-
-    handler = cast(Any, SimpleNamespace(client=SimpleNamespace(is_connected=is_connected)))
-    health = socket_health(handler)
-    assert await health() == (False, {"mode": "socket", "connected": False})
-    state["up"] = True
-    assert (await health())[0] is True
