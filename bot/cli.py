@@ -64,6 +64,12 @@ SERVE_ENVIRONMENT = (
     ("EO_WATCH_MAX_DURATION", "the longest watch (default 2h)"),
     ("EO_WATCH_PER_USER", "watches running at once per person (default 3)"),
     ("EO_WATCH_PER_CHANNEL", "watches running at once per channel (default 5)"),
+    ("EO_HTTP_HEADER_TIMEOUT", "seconds a client has to send a whole request (default 10)"),
+    ("EO_HTTP_IDLE_TIMEOUT", "an idle keep-alive connection is closed after this (default 75 s)"),
+    ("EO_HTTP_MAX_CONNECTIONS", "client connections open at once (default 1000)"),
+    ("EO_SLACK_RETRY_MIN", "first back-off when Slack cannot be reached (default 1 s)"),
+    ("EO_SLACK_RETRY_MAX", "longest back-off when Slack cannot be reached (default 60 s)"),
+    ("EO_SLACK_PING_INTERVAL", "Socket Mode heartbeat; a silent link is replaced (default 10 s)"),
     *KNOWLEDGE_ENVIRONMENT,
     *PROBE_ENVIRONMENT,
 )
