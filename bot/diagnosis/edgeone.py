@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from bot.diagnosis.say import Say
+from bot.i18n.catalogue import N_
 
 _F = TypeVar("_F")
 
@@ -95,6 +96,20 @@ class RequestRecord:
     origin_ms: float | None = None  # how long the origin took to answer EdgeOne
 
 
+_DOMAIN_WORDS = {
+    "online": N_("online"),
+    "process": N_("being deployed"),
+    "offline": N_("offline"),
+    "forbidden": N_("banned"),
+    "init": N_("not activated"),
+}
+_CNAME_WORDS = {
+    "active": N_("in place"),
+    "moved": N_("not pointing at EdgeOne"),
+    "invalid": N_("pointing at another domain's CNAME"),
+}
+_PROTOCOL_WORDS = {"http": N_("HTTP"), "https": N_("HTTPS"), "follow": N_("the client's protocol")}
+
 EdgeOneFact = (
     NodeAddress | DomainState | PullTimeout | OriginConfig | OriginProtection | RequestRecord
 )
@@ -154,14 +169,14 @@ def fact_words(fact: EdgeOneFact, say: Say) -> str:
             return say._("EdgeOne's API lists {ip} as an EdgeOne node", ip=ip)
         case NodeAddress(ip=ip):
             return say._("EdgeOne's API says {ip} is not an EdgeOne node", ip=ip)
-        case DomainState(host=host, status=None):
-            return say._("EdgeOne's API has no domain {host}", host=host)
         case DomainState(host=host, status=status, cname_status=cname):
+            if status is None:
+                return say._("EdgeOne's API has no domain {host}", host=host)
             return say._(
                 "EdgeOne's API says {host} is {status}, its CNAME {cname}",
                 host=host,
-                status=status,
-                cname=cname or "?",
+                status=say._(_DOMAIN_WORDS[status]),
+                cname=say._(_CNAME_WORDS[cname]) if cname else "?",
             )
         case PullTimeout(seconds=seconds, rule=None):
             return say._(
@@ -170,13 +185,15 @@ def fact_words(fact: EdgeOneFact, say: Say) -> str:
             )
         case PullTimeout(seconds=seconds, rule=rule):
             return say._(
-                "EdgeOne's rule {rule} sets the origin-pull timeout to {seconds:g} s",
+                'EdgeOne\'s rule "{rule}" sets the origin-pull timeout to {seconds:g} s',
                 rule=rule,
                 seconds=seconds,
             )
         case OriginConfig(origin=origin, protocol=protocol):
             return say._(
-                "EdgeOne pulls from {origin} ({protocol})", origin=origin, protocol=protocol
+                "EdgeOne pulls from {origin} ({protocol})",
+                origin=origin,
+                protocol=say._(_PROTOCOL_WORDS[protocol]),
             )
         case OriginProtection(enabled=True, version=version):
             return say._(

@@ -199,8 +199,9 @@ def identify(result: ProbeResult) -> Producer | None:
     status = result.http.status_code or 0
     body = result.http.body_marks
     edgeone = _edgeone_marks(result)
-    pages = _pages_marks(result)
     providers = [(v, marks) for v in _PROVIDERS if (marks := _provider_marks(v, result))]
+    # Pages error names are other platforms' too: with another provider's marks, not Pages'.
+    pages = _pages_marks(result, names=not providers)
     # An error name alone is no EdgeOne marker: other platforms use the same names.
     page_marks = (*_EDGEONE_PAGES, "pages-error-page")
     edgeone_marked = bool(
@@ -258,11 +259,11 @@ def _edgeone_marks(result: ProbeResult) -> list[Mark]:
     return marks
 
 
-def _pages_marks(result: ProbeResult) -> list[Mark]:
+def _pages_marks(result: ProbeResult, *, names: bool) -> list[Mark]:
     marks = []
     if server(result) == PAGES_SERVER:
         marks.append(Mark("header", "server", _cut(result.http.headers.get("server", ""))))
-    if result.http.error_name:
+    if names and result.http.error_name:
         marks.append(Mark("body", "error-name", result.http.error_name))
     return marks
 

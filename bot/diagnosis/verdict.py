@@ -1257,7 +1257,7 @@ def _weigh_origin_config(finding: _Finding, ctx: _Context) -> None:
     if config is None:
         return
     say, edge, origin = ctx.say, ctx.edge, ctx.report.origin
-    scheme = origin_scheme(config, edge.scheme)
+    scheme = origin_scheme(config, edge.scheme).upper()
     port = origin_port(config, edge.scheme)
     target = f"{config.origin}:{port}"
     if origin is not None and config.origin not in (origin.target, origin.connect.ip):

@@ -42,7 +42,7 @@ def _eo(**extra: str) -> dict[str, str]:
     }
 
 
-def _eo_page(status: int, reason: str) -> bytes:
+def eo_page(status: int, reason: str) -> bytes:
     return (
         f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status}"
         f" {reason}</h1></center><p>EO-LOG-UUID: {UUID}</p><hr><center>TencentEdgeOne</center>"
@@ -66,7 +66,7 @@ CAPTCHA_PAGE = (
 )
 
 
-def _pages(status: int, name: str) -> tuple[dict[str, str], bytes]:
+def pages_error(status: int, name: str) -> tuple[dict[str, str], bytes]:
     headers = {"Server": "edgeone-pages", "EO-LOG-UUID": UUID, "Content-Type": "text/html"}
     body = (
         f"<html><head><title>{status}: {name}</title></head><body><h1>{status}</h1>"
@@ -110,7 +110,7 @@ OSS_404 = (
 )
 
 
-def _cloudflare(code: int, title: str) -> tuple[dict[str, str], bytes]:
+def cloudflare(code: int, title: str) -> tuple[dict[str, str], bytes]:
     headers = {"Server": "cloudflare", "CF-RAY": RAY, "Content-Type": "text/html; charset=UTF-8"}
     body = (
         '<!DOCTYPE html>\n<html class="no-js" lang="en-US"> <head>\n'
@@ -124,7 +124,7 @@ def _cloudflare(code: int, title: str) -> tuple[dict[str, str], bytes]:
     return headers, body
 
 
-def _cloudfront(code: int, why: str) -> tuple[dict[str, str], bytes]:
+def cloudfront(code: int, why: str) -> tuple[dict[str, str], bytes]:
     headers = {
         "Server": "CloudFront",
         "Content-Type": "text/html",
@@ -145,7 +145,7 @@ def _cloudfront(code: int, why: str) -> tuple[dict[str, str], bytes]:
     return headers, body
 
 
-def _vercel(code: int, error: str, text: str) -> tuple[dict[str, str], bytes]:
+def vercel(code: int, error: str, text: str) -> tuple[dict[str, str], bytes]:
     request_id = "iad1::abcde-1700000000000-0123456789ab"
     headers = {
         "Server": "Vercel",
@@ -180,10 +180,10 @@ NETLIFY_404 = (
 )
 NWS = {"X-NWS-LOG-UUID": "13785419651834657384", "Server": "NWS_TCloud_S11"}
 
-_CF520 = _cloudflare(520, "Web server is returning an unknown error")
-_CF522 = _cloudflare(522, "Connection timed out")
-_CF524 = _cloudflare(524, "A timeout occurred")
-_CF1020 = _cloudflare(403, "Access denied")
+CF520 = cloudflare(520, "Web server is returning an unknown error")
+_CF522 = cloudflare(522, "Connection timed out")
+_CF524 = cloudflare(524, "A timeout occurred")
+_CF1020 = cloudflare(403, "Access denied")
 _CF1020 = (_CF1020[0], _CF1020[1].replace(b"Error code 403", b"Error code 1020"))
 
 CORPUS: tuple[Replay, ...] = (
@@ -192,7 +192,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-522-page",
         522,
         _eo(),
-        _eo_page(522, "Origin Connect Timeout"),
+        eo_page(522, "Origin Connect Timeout"),
         "edgeone",
         "edgeone",
         "network",
@@ -203,7 +203,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-523-page",
         523,
         _eo(),
-        _eo_page(523, "Origin DNS Error"),
+        eo_page(523, "Origin DNS Error"),
         "edgeone",
         "edgeone",
         "dns",
@@ -214,7 +214,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-525-page",
         525,
         _eo(),
-        _eo_page(525, "Origin SSL Error"),
+        eo_page(525, "Origin SSL Error"),
         "edgeone",
         "edgeone",
         "origin",
@@ -225,7 +225,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-554-pair",
         554,
         _eo(),
-        _eo_page(554, "Origin Timeout"),
+        eo_page(554, "Origin Timeout"),
         "edgeone",
         "edgeone",
         "origin",
@@ -236,7 +236,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-418-page",
         418,
         _eo(),
-        _eo_page(418, "Domain Not Configured"),
+        eo_page(418, "Domain Not Configured"),
         "edgeone",
         "edgeone",
         "edge",
@@ -247,7 +247,7 @@ CORPUS: tuple[Replay, ...] = (
         "eo-423-loop",
         423,
         _eo(**{"CDN-Loop": "TencentEdgeOne; loops=16"}),
-        _eo_page(423, "Loop Detected"),
+        eo_page(423, "Loop Detected"),
         "edgeone",
         "edgeone",
         "edge",
@@ -292,12 +292,19 @@ CORPUS: tuple[Replay, ...] = (
     ),
     # ------------------------------------------------------------ EdgeOne Pages
     Replay(
-        "pages-404", 404, *_pages(404, "NOT_FOUND"), "pages", "pages", "edge", 404, edgeone=True
+        "pages-404",
+        404,
+        *pages_error(404, "NOT_FOUND"),
+        "pages",
+        "pages",
+        "edge",
+        404,
+        edgeone=True,
     ),
     Replay(
         "pages-423-deploying",
         423,
-        *_pages(423, "DEPLOYING"),
+        *pages_error(423, "DEPLOYING"),
         "pages",
         "pages",
         "edge",
@@ -307,7 +314,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "pages-502-function",
         502,
-        *_pages(502, "CLOUD_FUNCTION_INVOCATION_FAILED"),
+        *pages_error(502, "CLOUD_FUNCTION_INVOCATION_FAILED"),
         "pages",
         "pages",
         "origin",
@@ -317,7 +324,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "pages-511-quota",
         511,
-        *_pages(511, "EDGE_FUNCTION_INVOCATION_LIMIT_EXCEEDED"),
+        *pages_error(511, "EDGE_FUNCTION_INVOCATION_LIMIT_EXCEEDED"),
         "pages",
         "pages",
         "account",
@@ -327,7 +334,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "pages-512-quota",
         512,
-        *_pages(512, "CLOUD_FUNCTION_INVOCATION_LIMIT_EXCEEDED"),
+        *pages_error(512, "CLOUD_FUNCTION_INVOCATION_LIMIT_EXCEEDED"),
         "pages",
         "pages",
         "account",
@@ -337,7 +344,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "pages-429-rate",
         429,
-        *_pages(429, "RATE_LIMIT_EXCEEDED"),
+        *pages_error(429, "RATE_LIMIT_EXCEEDED"),
         "pages",
         "pages",
         "account",
@@ -476,14 +483,14 @@ CORPUS: tuple[Replay, ...] = (
         403,
     ),
     # ------------------------------------------------------------ other CDNs and platforms
-    Replay("cloudflare-520", 520, *_CF520, "provider", "cloudflare", "origin", None),
+    Replay("cloudflare-520", 520, *CF520, "provider", "cloudflare", "origin", None),
     Replay("cloudflare-522", 522, *_CF522, "provider", "cloudflare", "network", None),
     Replay("cloudflare-524", 524, *_CF524, "provider", "cloudflare", "origin", None),
     Replay("cloudflare-1020", 403, *_CF1020, "provider", "cloudflare", "provider", None),
     Replay(
         "cloudflare-520-behind-edgeone",
         520,
-        *_CF520,
+        *CF520,
         "provider",
         "cloudflare",
         "origin",
@@ -515,7 +522,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "cloudfront-502",
         502,
-        *_cloudfront(502, "CloudFront wasn't able to connect to the origin."),
+        *cloudfront(502, "CloudFront wasn't able to connect to the origin."),
         "provider",
         "cloudfront",
         "origin",
@@ -524,7 +531,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "cloudfront-403",
         403,
-        *_cloudfront(403, "Request blocked."),
+        *cloudfront(403, "Request blocked."),
         "provider",
         "cloudfront",
         "provider",
@@ -558,7 +565,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "vercel-500-function",
         500,
-        *_vercel(500, "FUNCTION_INVOCATION_FAILED", "A server error has occurred"),
+        *vercel(500, "FUNCTION_INVOCATION_FAILED", "A server error has occurred"),
         "provider",
         "vercel",
         "origin",
@@ -567,7 +574,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "vercel-504-edge-function",
         504,
-        *_vercel(504, "EDGE_FUNCTION_INVOCATION_TIMEOUT", "An error occurred with your deployment"),
+        *vercel(504, "EDGE_FUNCTION_INVOCATION_TIMEOUT", "An error occurred with your deployment"),
         "provider",
         "vercel",
         "origin",
@@ -576,7 +583,7 @@ CORPUS: tuple[Replay, ...] = (
     Replay(
         "vercel-404",
         404,
-        *_vercel(404, "NOT_FOUND", "The page could not be found"),
+        *vercel(404, "NOT_FOUND", "The page could not be found"),
         "provider",
         "vercel",
         "provider",

@@ -12,6 +12,7 @@ from bot.knowledge import KnowledgeBase
 # addresses, header lines, codes and error names (upper case), and the names of products.
 _VERBATIM = re.compile(
     r"`[^`]*`"  # a command
+    r'|"[^"]*"|「[^」]*」'  # a name the user chose, quoted (a rule's name)
     r"|https?://\S+"  # a URL
     r"|(?<![\w-])--?[A-Za-z][\w-]*(?:[ =][A-Z_]+\b)?"  # an option (--origin IP)
     r"|\b\w+=[^\s，。；、（）)]+"  # key=value (origin=IP, loops=16)
