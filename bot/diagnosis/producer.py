@@ -8,7 +8,8 @@ it relays, so that header says the response passed through EdgeOne, not that Edg
 The rules, strongest first:
 
 1. a page only one party writes (EdgeOne's block page, the Pages error page, Cloudflare's error
-   page...), or an answer it signs in its headers (``Server: CloudFront``, ``Server:
+   page...) with one of that party's headers beside it (a copy served by anyone else does not
+   count), or an answer it signs in its headers (``Server: CloudFront``, ``Server:
    AkamaiGHost``, ``x-vercel-error``) or with a code only it uses beside its marks (Cloudflare's
    52x); a Pages error name in the body;
 2. the origin's own marks: its server's default error page, its object store's XML error or
@@ -202,11 +203,9 @@ def identify(result: ProbeResult) -> Producer | None:
     providers = [(v, marks) for v in _PROVIDERS if (marks := _provider_marks(v, result))]
     # Pages error names are other platforms' too: with another provider's marks, not Pages'.
     pages = _pages_marks(result, names=not providers)
-    # An error name alone is no EdgeOne marker: other platforms use the same names.
-    page_marks = (*_EDGEONE_PAGES, "pages-error-page")
-    edgeone_marked = bool(
-        edgeone or server(result) == PAGES_SERVER or any(m in body for m in page_marks)
-    )
+    # An error name alone is no EdgeOne marker (other platforms use the same names), nor is a
+    # copy of EdgeOne's page without EdgeOne's headers.
+    edgeone_marked = bool(edgeone or server(result) == PAGES_SERVER)
     relays = ([EDGEONE] if edgeone else []) + [v.name for v, _ in providers]
 
     def made(kind: ProducerKind, vendor: str, name: str, marks: list[Mark]) -> Producer:
@@ -214,11 +213,13 @@ def identify(result: ProbeResult) -> Producer | None:
         return Producer(kind, vendor, name, tuple(_unique(marks)), via, edgeone_marked)
 
     error = status >= 400
-    # 1. A page only its author writes, or an answer its author signs in headers.
-    own = [Mark("body", m) for m in body if m in _EDGEONE_PAGES]
+    # 1. A page only its author writes, or an answer its author signs in headers. A platform's
+    # page counts with one of its headers beside it: a copy served by anyone else does not.
+    dns = [Mark("dns", "cname", _cname_target(result))] if result.dns.on_edgeone else []
+    own = [Mark("body", m) for m in body if m in _EDGEONE_PAGES] if edgeone or dns else []
     if own and (error or any(m.name == "edgeone-captcha" for m in own)):
-        return made("edgeone", "edgeone", EDGEONE, [*own, *edgeone])
-    if error and "pages-error-page" in body:
+        return made("edgeone", "edgeone", EDGEONE, [*own, *edgeone, *dns])
+    if error and "pages-error-page" in body and (edgeone or pages):
         return made("pages", "pages", PAGES, [Mark("body", "pages-error-page"), *pages])
     for vendor, marks in providers:
         if error and (page := [Mark("body", m) for m in body if m in vendor.pages]):
@@ -235,7 +236,6 @@ def identify(result: ProbeResult) -> Producer | None:
     # 3. The Pages platform; EdgeOne's own codes with its marks.
     if pages:
         return made("pages", "pages", PAGES, pages)
-    dns = [Mark("dns", "cname", _cname_target(result))] if result.dns.on_edgeone else []
     if pair(status) in EDGEONE_CODES and (edgeone or dns):
         status_mark = Mark("status", "", str(status))
         return made("edgeone", "edgeone", EDGEONE, [status_mark, *edgeone, *dns])

@@ -570,7 +570,7 @@ def _origin_produced(ctx: _Context) -> _Finding:
                 " the client sends."
             ),
         )
-    elif pair(code) in EDGEONE_CODES:
+    elif pair(code) in EDGEONE_CODES and relayed:
         summary = say.then(
             summary,
             say._("Codes 520 to 599 are reserved for EdgeOne; the origin should not send them."),
@@ -594,7 +594,7 @@ def _origin_produced(ctx: _Context) -> _Finding:
             ),
         )
     finding = _Finding(code, entry, fault, summary, evidence, steps)
-    if relayed or pair(code) in EDGEONE_CODES:
+    if relayed:
         effect: Effect = "refutes" if pair(code) in EDGEONE_CODES else "sharpens"
         finding.weigh(
             "producer",
