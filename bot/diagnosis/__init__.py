@@ -7,8 +7,9 @@ Evidence sources, each testable alone with typed inputs:
 - ``origin``    the origin hit directly, beside what the edge reported
 - ``edgeone``   what EdgeOne's API says (typed facts; ``bot.edgeone`` fetches them)
 
-``verdict`` is the one place that weighs them, names the code and the side at fault, and records
-which evidence confirmed, refuted or sharpened it. ``knowledge`` reads the knowledge base (the
+``verdict`` (a package: ``no_answer``, ``answer``, ``producers``, ``pull``, ``stated``, ``api``)
+is the one place that weighs them, names the code and the side at fault, and records which
+evidence confirmed, refuted or sharpened it. ``knowledge`` reads the knowledge base (the
 meaning of a code and its fixes live there, never here), ``support`` builds what support asks
 for, ``say`` words everything in the language asked for.
 """
