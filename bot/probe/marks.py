@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+# The start of an object store's XML error: an optional XML declaration, <Error>, its <Code>.
+_XML_ERROR = r"\A\s*(?:<\?xml[^>]{0,100}\?>\s*)?<Error>\s*<Code>\w{2,80}</Code>"
 # Name -> pattern, in the order they are reported. Kept narrow: a page that merely mentions a
 # vendor must not look like that vendor's own page.
 _PATTERNS: tuple[tuple[str, str], ...] = (
@@ -50,13 +52,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "envoy-error",
         r"upstream connect error or disconnect/reset before headers|^no healthy upstream",
     ),
-    # Object stores answer errors as XML; COS and OSS add fields of their own.
-    ("cos-xml-error", r"(?s:<Error>.{0,2000}?<Code>\w{2,80}</Code>.{0,2000}?<TraceId>)"),
-    (
-        "oss-xml-error",
-        r"(?s:<Error>.{0,2000}?<Code>\w{2,80}</Code>.{0,2000}?(?:<EC>|\.aliyuncs\.com))",
-    ),
-    ("s3-xml-error", r"(?s:<Error>\s*<Code>\w{2,80}</Code>\s*<Message>[^<]{0,500}</Message>)"),
+    # Object stores answer errors with an XML document whose root is <Error>; COS and OSS add
+    # fields of their own. Anchored at the start: an <Error> further into a page is not one.
+    ("cos-xml-error", _XML_ERROR + r"(?s:.{0,1500}?<TraceId>)"),
+    ("oss-xml-error", _XML_ERROR + r"(?s:.{0,1500}?(?:<EC>|\.aliyuncs\.com))"),
+    ("s3-xml-error", _XML_ERROR + r"\s*<Message>"),
 )
 _COMPILED = tuple((name, re.compile(pattern.encode(), re.M)) for name, pattern in _PATTERNS)
 MARKS = tuple(name for name, _ in _PATTERNS)

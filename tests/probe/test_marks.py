@@ -67,6 +67,7 @@ def test_every_mark_has_a_case_above() -> None:
         pytest.param(b"<p>We moved from Cloudflare to EdgeOne last year.</p>", id="mentions"),
         pytest.param(b"<p>nginx is a web server</p><center>Apache</center>", id="words"),
         pytest.param(b"<Error>something</Error>", id="xml-without-code"),
+        pytest.param(b"<html><pre>" + corpus.S3_403 + b"</pre></html>", id="xml-inside-a-page"),
         pytest.param(b"Reference # 18", id="akamai-lookalike"),
         pytest.param(b"", id="empty"),
     ],
