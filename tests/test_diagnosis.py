@@ -459,7 +459,8 @@ def test_545_is_the_customers_function(kb: KnowledgeBase) -> None:
         pytest.param(410, "DELETED", "pages-410", "edge", id="deleted"),
         pytest.param(451, "UNAVAILABLE", "pages-451", "edge", id="banned"),
         pytest.param(401, "UNAUTHORIZED", "pages-401", "client", id="unauthorized"),
-        pytest.param(429, "RATE_LIMIT_EXCEEDED", "pages-429-rate", "client", id="rate-limit"),
+        # Quotas and rate limits of the plan: the account acts on them, not the client.
+        pytest.param(429, "RATE_LIMIT_EXCEEDED", "pages-429-rate", "account", id="rate-limit"),
     ],
 )
 def test_pages_error_name_picks_the_pages_entry(

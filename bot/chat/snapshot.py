@@ -83,7 +83,7 @@ class Snapshot:
     at: datetime  # UTC, when the probe started, whole seconds
     status: int | None  # HTTP status of the public URL, None when no response came back
     code: int | None  # the EdgeOne code the diagnosis named
-    fault: str  # side at fault: origin, edge, network, dns, client, none
+    fault: str  # side at fault: origin, edge, network, dns, client, account, provider, none
     failed_phase: str | None = None  # dns, connect, tls, http
     dns_ms: float | None = None
     connect_ms: float | None = None
@@ -244,6 +244,8 @@ _FAULT_WORDS: Final = {
     "network": "network path",
     "dns": "DNS",
     "client": "client",
+    "account": "account or plan",
+    "provider": "other CDN or platform",
     "none": "none",
 }
 _PHASE_NAMES: Final = {"dns": "DNS", "connect": "connect", "tls": "TLS", "http": "HTTP"}

@@ -18,6 +18,8 @@ SIDE = {
     "network": "the network path",
     "dns": "DNS",
     "client": "the client",
+    "account": "the account or plan (a quota)",
+    "provider": "another CDN or platform",
     "code": "your code",
     "none": "nothing",
 }

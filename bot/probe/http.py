@@ -30,8 +30,11 @@ from bot.probe.errors import (
     http_status,
     tls_error,
 )
+from bot.probe.marks import body_marks
 from bot.probe.models import (
     INTERESTING_HEADERS,
+    INTERESTING_PREFIXES,
+    MAX_PREFIXED,
     ConnectResult,
     HTTPResult,
     TLSResult,
@@ -217,6 +220,7 @@ async def _success(
         error=body.error,
         content_encoding=encoding,
         decoded_bytes=len(body.data) if body.decoded else None,
+        body_marks=body_marks(bytes(body.data)),
     )
     return HopResult(connect=connect, tls=tls, http=http, failed_phase=None)
 
@@ -290,18 +294,27 @@ class _Decoder:
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:
-    """The INTERESTING_HEADERS present, each value decoded on its own (UTF-8, else Latin-1) so
-    one odd header cannot garble the others; repeated headers are joined with ", "."""
+    """The INTERESTING_HEADERS present, then at most MAX_PREFIXED of the INTERESTING_PREFIXES
+    families, each value decoded on its own (UTF-8, else Latin-1) so one odd header cannot garble
+    the others; repeated headers are joined with ", "."""
     found: dict[str, list[str]] = {}
+    prefixed: list[str] = []
     for raw_name, raw_value in response.headers.raw:
         name = raw_name.decode("latin-1").lower()
-        if name in INTERESTING_HEADERS:
-            try:
-                value = raw_value.decode("utf-8")
-            except UnicodeDecodeError:
-                value = raw_value.decode("latin-1")
-            found.setdefault(name, []).append(value)
-    return {name: _cut(", ".join(found[name])) for name in INTERESTING_HEADERS if name in found}
+        if name not in INTERESTING_HEADERS:
+            if not name.startswith(INTERESTING_PREFIXES):
+                continue
+            if name not in prefixed:
+                if len(prefixed) >= MAX_PREFIXED:
+                    continue
+                prefixed.append(name)
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw_value.decode("latin-1")
+        found.setdefault(name, []).append(value)
+    names = [name for name in INTERESTING_HEADERS if name in found] + prefixed
+    return {name: _cut(", ".join(found[name])) for name in names}
 
 
 def _cut(value: str) -> str:

@@ -25,7 +25,8 @@ TLSStatus = Literal["ok", "handshake_failed", "cert_invalid", "timeout", "skippe
 HTTPStatus = Literal["ok", "reset", "closed", "timeout", "error", "skipped"]
 VerifyError = Literal["expired", "not_yet_valid", "hostname_mismatch", "untrusted", "other"]
 
-# Response headers worth showing and quoting to support (lower-case, as httpx normalises them).
+# Response headers worth showing and quoting to support (lower-case, as httpx normalises them):
+# EdgeOne's, then those that tell who produced the response (bot.diagnosis.producer reads them).
 INTERESTING_HEADERS = (
     "eo-log-uuid",
     "eo-cache-status",
@@ -35,8 +36,34 @@ INTERESTING_HEADERS = (
     "via",
     "retry-after",
     "content-type",
-    "x-nws-log-uuid",
+    "x-nws-log-uuid",  # Tencent Cloud CDN (the older product)
+    "x-cache-lookup",  # Tencent Cloud CDN
+    "cf-ray",  # Cloudflare
+    "cf-cache-status",
+    "cf-mitigated",
+    "x-amz-cf-id",  # Amazon CloudFront
+    "x-amz-cf-pop",
+    "x-cache",  # CloudFront, Fastly and others
+    "x-served-by",  # Fastly
+    "x-fastly-request-id",
+    "akamai-grn",  # Akamai
+    "akamai-cache-status",
+    "x-vercel-id",  # Vercel
+    "x-vercel-cache",
+    "x-vercel-error",
+    "x-nf-request-id",  # Netlify
+    "x-azure-ref",  # Azure Front Door
+    "eagleid",  # Alibaba Cloud CDN
+    "x-amz-request-id",  # Amazon S3
+    "x-cos-request-id",  # Tencent Cloud COS
+    "x-oss-request-id",  # Alibaba Cloud OSS
+    "www-authenticate",  # the origin asks for credentials
+    "x-powered-by",  # the application behind the web server
+    "server-timing",
 )
+# Header families kept by prefix, at most MAX_PREFIXED of them (a server cannot flood the result).
+INTERESTING_PREFIXES = ("x-akamai-",)
+MAX_PREFIXED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +130,14 @@ class HTTPResult:
     http_version: str | None = None
     ttfb_ms: float | None = None  # from sending the request to the response headers
     transfer_ms: float | None = None  # reading the (capped) body
-    headers: dict[str, str] = field(default_factory=dict)  # the INTERESTING_HEADERS present
+    headers: dict[str, str] = field(default_factory=dict)  # the interesting headers present
     eo_log_uuid: str | None = None
     error_name: str | None = None  # an EdgeOne Pages error name found in the body
     body_bytes: int = 0  # read off the wire (capped)
     error: str | None = None  # our words, never a library's
     content_encoding: str | None = None  # as the server declared it
     decoded_bytes: int | None = None  # the body after gzip/deflate, capped like the read
+    body_marks: tuple[str, ...] = ()  # who wrote the body, by bot.probe.marks names
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from bot.diagnosis import Diagnosis, iso_utc
+from bot.diagnosis import Diagnosis, Producer, iso_utc
 from bot.knowledge.matcher import Answer, Match
 from bot.probe.models import SCHEMA_VERSION, ProbeReport, ProbeResult, TLSResult
 
@@ -46,10 +46,12 @@ def probe_dict(report: ProbeReport, diagnosis: Diagnosis) -> dict[str, Any]:
 
     ``schema_version`` changes only when a key is removed or changes meaning; new keys may appear.
     Values are the raw data, as the server sent them (headers, certificate names): escaping them
-    for a screen is the reader's job.
+    for a screen is the reader's job. ``language`` is the language of the diagnosis's sentences
+    (``en`` or ``zh``); keys and codes stay English.
     """
     return {
         "schema_version": SCHEMA_VERSION,
+        "language": diagnosis.language,
         **_result_dict(report.edge),
         "origin": _result_dict(report.origin) if report.origin is not None else None,
         "diagnosis": _diagnosis_dict(diagnosis),
@@ -107,6 +109,7 @@ def _result_dict(result: ProbeResult) -> dict[str, Any]:
             "body_bytes": http.body_bytes,
             "content_encoding": http.content_encoding,
             "decoded_bytes": http.decoded_bytes,
+            "body_marks": list(http.body_marks),
             "error": http.error,
         },
         "timings": asdict(result.timings),
@@ -148,4 +151,21 @@ def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
         "support": asdict(diagnosis.support),
         "stated_code": diagnosis.stated_code,
         "reproduced": diagnosis.reproduced,
+        "producer": _producer_dict(diagnosis.producer),
+        "weighed": [asdict(item) for item in diagnosis.weighed],
+    }
+
+
+def _producer_dict(producer: Producer | None) -> dict[str, Any] | None:
+    """Who produced the response: kind, vendor id, name, the marks that decided it, and the
+    platforms it passed through."""
+    if producer is None:
+        return None
+    return {
+        "kind": producer.kind,
+        "vendor": producer.vendor or None,
+        "name": producer.name or None,
+        "marks": [asdict(mark) for mark in producer.marks],
+        "via": list(producer.via),
+        "edgeone_marked": producer.edgeone_marked,
     }
