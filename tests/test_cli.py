@@ -238,7 +238,7 @@ def _variables_read_by(*modules: str) -> set[str]:
     found: set[str] = set()
     for module in modules:
         source = (ROOT / module).read_text(encoding="utf-8")
-        found |= set(re.findall(r"\"((?:SLACK|EO)_[A-Z_]+|PORT)\"", source))
+        found |= set(re.findall(r"\"((?:SLACK|EO)_[A-Z_]*[A-Z]|PORT)\"", source))
     return found
 
 
