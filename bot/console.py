@@ -36,7 +36,6 @@ from types import ModuleType
 from typing import Any, NamedTuple, Protocol, TextIO, TypeVar
 
 from bot.chat.conversation import Conversation
-from bot.chat.limits import RateLimiter
 from bot.chat.replies import Notice, ProbeOutcome, Reply
 from bot.chat.services import Services
 from bot.chat.surface import Turn
@@ -47,6 +46,7 @@ from bot.markup import MAX_INPUT_CHARS
 from bot.probe.runner import ProbeSettings
 from bot.render.chat_text import cells, render_mrkdwn, render_reply
 from bot.render.text import Style
+from bot.state.memory import RateLimiter
 
 USER = "you"
 CHANNEL = "console"

@@ -24,7 +24,7 @@ from bot.chat.replies import (
 from bot.chat.services import Services
 from bot.chat.snapshot import Snapshot
 from bot.chat.surface import CannotPost, Surface, Turn
-from bot.chat.watches import WatchBook, WatchLimit, span
+from bot.chat.watches import WatchBook, WatchLimit, describe_record, span
 from bot.chat.watching import WatchLoop
 from bot.intent import Ask, Empty, Help, Invalid, Probe, Unwatch, Watch, parse
 from bot.probe.safety import TargetRefused, parse_target
@@ -36,7 +36,7 @@ class Conversation:
     def __init__(self, services: Services, surface: Surface) -> None:
         self.services = services
         self.surface = surface
-        self.watches = WatchBook(services.watch)
+        self.watches = WatchBook(services.watch, services.watch_store, owner=services.replica)
 
     async def handle(self, turn: Turn) -> None:
         """Answer one message typed by a person (slash command, mention, DM, console line)."""
@@ -73,8 +73,8 @@ class Conversation:
         self, turn: Turn, request: ProbeRequest, *, previous: Snapshot | None = None
     ) -> None:
         """Start a probe in the background (refusals are answered at once)."""
-        slot = admit(
-            self.services, request, key=turn.user, watching=len(self.watches.of_user(turn.user))
+        slot = await admit(
+            self.services, request, key=turn.user, watching=await self._watching(turn.user)
         )
         if isinstance(slot, Notice):
             await self.surface.reply(turn, slot)
@@ -118,7 +118,7 @@ class Conversation:
             await self.surface.reply(turn, AlertReply(alert, entry, probing=False))
             return
         request = ProbeRequest(alert.url, code=alert.code)
-        slot = admit(
+        slot = await admit(
             self.services,
             request,
             key=f"alerts:{turn.channel}",
@@ -153,12 +153,14 @@ class Conversation:
             return
         seconds, note = self.watches.settings.clamp(asked)
         try:
-            self.watches.check(request, user=turn.user, channel=turn.channel, thread=turn.thread)
+            await self.watches.check(
+                request, user=turn.user, channel=turn.channel, thread=turn.thread
+            )
         except WatchLimit as exc:
             await self.surface.reply(turn, Notice(str(exc), emoji="⏳"))
             return
-        slot = admit(
-            self.services, request, key=turn.user, watching=len(self.watches.of_user(turn.user))
+        slot = await admit(
+            self.services, request, key=turn.user, watching=await self._watching(turn.user)
         )
         if isinstance(slot, Notice):
             await self.surface.reply(turn, slot)
@@ -175,7 +177,7 @@ class Conversation:
                         emoji="👀",
                     )
                     thread = await self.surface.post(turn.channel, opener, thread=None)
-                watch = self.watches.open(
+                watch = await self.watches.open(
                     request, user=turn.user, channel=turn.channel, thread=thread, duration=seconds
                 )
             except (CannotPost, WatchLimit) as exc:
@@ -195,28 +197,25 @@ class Conversation:
                     on_error=loop.report_error,
                     slot=slot,
                     # The loop closes its watch; this also covers a task cancelled before it ran.
-                    cleanup=lambda: self.watches.close(watch),
+                    cleanup=lambda: self.watches.forget(watch),
                 )
             except BaseException:
-                self.watches.close(watch)  # a watch with no loop could never end or be cancelled
+                self.watches.forget(watch)  # a watch with no loop could never end or be cancelled
                 raise
 
     async def cancel_watch(self, turn: Turn, watch_id: str) -> None:
-        """The Cancel button of a watch."""
-        watch = self.watches.get(watch_id)
-        if watch is None:
+        """The Cancel button of a watch (whichever replica runs it)."""
+        if not await self.watches.stop(watch_id, "cancelled", turn.user or None):
             await self.surface.reply(turn, Notice("That watch has already ended."))
-            return
-        watch.stop("cancelled", by=turn.user or None)
 
     async def unwatch(self, turn: Turn) -> None:
         """`unwatch` / `stop watching` in a thread: stop the watches running there."""
-        running = self.watches.in_thread(turn.channel, turn.thread) if turn.thread else []
+        running = await self.watches.in_thread(turn.channel, turn.thread) if turn.thread else []
         if not running:
-            mine = self.watches.of_user(turn.user)
+            mine = await self.watches.of_user(turn.user)
             hint = (
                 " Yours run in other threads: "
-                + "; ".join(w.describe() for w in mine)
+                + "; ".join(describe_record(w) for w in mine)
                 + ". Use the Cancel button there, or say `unwatch` in that thread."
                 if mine
                 else ""
@@ -224,7 +223,7 @@ class Conversation:
             await self.surface.reply(turn, Notice("No watch is running in this thread." + hint))
             return
         for watch in running:
-            watch.stop("cancelled", by=turn.user or None)
+            await self.watches.stop(watch.id, "cancelled", turn.user or None)
 
     async def _say(self, turn: Turn, reply: Reply) -> None:
         """A reply that is worth sending but not worth stopping for (logged when it fails)."""
@@ -233,14 +232,23 @@ class Conversation:
         except Exception:
             log.warning("could not tell %s in %s", turn.user, turn.channel, exc_info=True)
 
-    def watch_lines(self, user: str) -> list[str]:
-        return [w.describe() for w in self.watches.of_user(user)]
+    async def watch_lines(self, user: str) -> list[str]:
+        return [describe_record(w) for w in await self.watches.of_user(user)]
+
+    async def _watching(self, user: str) -> int:
+        return len(await self.watches.of_user(user))
 
     async def shutdown(self, limit: float = 5.0) -> None:
-        """Stop every watch (each tells its thread) and wait for background work to end."""
+        """Stop every watch and wait for background work to end. Alone, each watch tells its
+        thread that it stops; in a fleet (a shared store) they are handed over instead, and
+        another replica, or this one once restarted, goes on with them."""
+        handover = self.watches.store.shared
+        handed = [watch.id for watch in self.watches]
         for watch in self.watches:
-            watch.stop("shutdown")
+            watch.stop("handover" if handover else "shutdown")
         await self.services.tasks.drain(limit=limit)
+        if handover and handed:
+            await self.watches.store.release(handed, owner=self.watches.owner)
 
 
 def _with_scheme(url: str) -> str:

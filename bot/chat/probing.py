@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 
 from bot.chat.history import RecentProbe
-from bot.chat.limits import RateLimiter, Slot
 from bot.chat.replies import (
     Notice,
     ProbeOutcome,
@@ -34,8 +33,10 @@ from bot.chat.surface import CannotPost, Surface, Turn
 from bot.chat.watches import span
 from bot.chat.words import verdict
 from bot.knowledge.models import Entry
+from bot.probe.models import ProbeReport
 from bot.probe.runner import ProgressCallback
 from bot.probe.safety import TargetRefused, parse_target
+from bot.state.base import RateLimit, Slot
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,12 @@ CANNOT_POST = (
 )
 
 
-def admit(
+async def admit(
     services: Services,
     request: ProbeRequest,
     *,
     key: str,
-    rate: RateLimiter | None = None,
+    rate: RateLimit | None = None,
     who: str = "You have",
     watching: int = 0,
 ) -> Slot | Notice:
@@ -64,7 +65,7 @@ def admit(
         parse_target(request.url, services.policy)
     except TargetRefused as exc:
         return Notice(f"I won't probe that: {exc}", emoji="🚫")
-    slot = services.cap.take()
+    slot = await services.cap.take()
     if slot is None:
         return Notice(
             f"{services.cap.limit} probes are already running, which is as many as I run at "
@@ -72,7 +73,7 @@ def admit(
             emoji="⏳",
         )
     limiter = rate if rate is not None else services.rate
-    wait = limiter.acquire(key)
+    wait = await limiter.acquire(key)
     if wait is not None:
         slot.release()
         spent = f" (the probes of your {_watches(watching)} count too)" if watching else ""
@@ -98,6 +99,18 @@ async def observe(
 ) -> ProbeOutcome:
     """Probe, diagnose, find the knowledge entry, and compare with ``previous``."""
     report = await services.prober(request.url, origin=request.origin, on_progress=on_progress)
+    return outcome_of(services, request, report, previous=previous, watch=watch)
+
+
+def outcome_of(
+    services: Services,
+    request: ProbeRequest,
+    report: ProbeReport,
+    *,
+    previous: Snapshot | None = None,
+    watch: WatchInfo | None = None,
+) -> ProbeOutcome:
+    """The diagnosis of ``report`` with its knowledge entry, compared with ``previous``."""
     diagnosis = services.diagnoser(report, request.code)
     snapshot = Snapshot.of(report, diagnosis)
     return ProbeOutcome(
@@ -123,12 +136,12 @@ def _entry(services: Services, kb_id: str | None, code: int | None) -> Entry | N
     return None
 
 
-def remember(
+async def remember(
     services: Services, user: str, outcome: ProbeOutcome, channel: str, thread: str | None
 ) -> None:
     """Add the probe to the user's recent probes (App Home)."""
     snap = outcome.snapshot
-    services.history.add(
+    await services.history.add(
         user,
         RecentProbe(
             url=outcome.request.url,
@@ -182,7 +195,7 @@ class ProbeRun:
         except TargetRefused as exc:
             await progress.finish(Notice(f"I won't probe that: {exc}", emoji="🚫"))
             return
-        remember(self.services, turn.user, outcome, turn.channel, self.reply_thread)
+        await remember(self.services, turn.user, outcome, turn.channel, self.reply_thread)
         if turn.thread is None:
             await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
             summary = ProbeSummary(self.request.url, outcome.diagnosis, user=turn.user or None)

@@ -12,9 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.chat.dedupe import Seen
-from bot.chat.history import History
-from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.tasks import Tasks
 from bot.chat.watches import WatchSettings
 from bot.config import Visibility
@@ -23,6 +20,8 @@ from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, ProgressCallback, probe
 from bot.probe.safety import ProbePolicy
+from bot.state.base import Dedupe, ProbeCap, RateLimit, RecentProbes, WatchStore
+from bot.state.memory import ConcurrencyCap, History, MemoryWatches, RateLimiter, Seen
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +44,21 @@ class Services:
     policy: ProbePolicy
     visibility: Visibility = "ephemeral"
     # Per user; a watch's rounds are charged to its owner.
-    rate: RateLimiter = field(default_factory=lambda: RateLimiter(5, 60.0))
+    rate: RateLimit = field(default_factory=lambda: RateLimiter(5, 60.0))
     # Probes at once for everyone; watch rounds may hold at most half of it (its ``watch_limit``).
-    cap: ConcurrencyCap = field(default_factory=lambda: ConcurrencyCap(4))
+    cap: ProbeCap = field(default_factory=lambda: ConcurrencyCap(4))
     # Alerts probe on behalf of a channel, not a person: an alert storm gets its own budget.
-    alert_rate: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600.0))
+    alert_rate: RateLimit = field(default_factory=lambda: RateLimiter(10, 600.0))
     watch_channels: frozenset[str] = frozenset()
     watch: WatchSettings = field(default_factory=WatchSettings)
-    seen_events: Seen = field(default_factory=Seen)
-    seen_messages: Seen = field(default_factory=Seen)
+    seen_events: Dedupe = field(default_factory=Seen)
+    seen_messages: Dedupe = field(default_factory=Seen)
     tasks: Tasks = field(default_factory=Tasks)
-    history: History = field(default_factory=History)
+    history: RecentProbes = field(default_factory=History)
+    # The state above lives in this process by default; ``bot.state.open_state`` puts it in
+    # Redis for a fleet, where ``replica`` names this process in the watches' leases.
+    watch_store: WatchStore = field(default_factory=MemoryWatches)
+    replica: str = "local"
     progress_interval: float = 1.0  # seconds between two updates of a probe's progress message
 
     @classmethod
@@ -81,12 +84,13 @@ class Services:
             **kwargs,
         )
 
-    def fresh(self, event_id: str | None, channel: str | None, ts: str | None) -> bool:
-        """False for a redelivered event or a message already handled under another event."""
-        if event_id and not self.seen_events.first(("event", event_id)):
+    async def fresh(self, event_id: str | None, channel: str | None, ts: str | None) -> bool:
+        """False for a redelivered event or a message already handled under another event (by
+        this replica or, with a shared store, by any replica of the fleet)."""
+        if event_id and not await self.seen_events.first(f"event:{event_id}"):
             log.info("ignoring redelivered event %s", event_id)
             return False
-        if channel and ts and not self.seen_messages.first(("message", channel, ts)):
+        if channel and ts and not await self.seen_messages.first(f"message:{channel}:{ts}"):
             log.info("ignoring message %s/%s already handled", channel, ts)
             return False
         return True

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.chat.limits import Slot
+from bot.state.base import Slot
 
 log = logging.getLogger(__name__)
 

@@ -1,24 +1,41 @@
 """Watches: a URL re-probed on a bounded schedule until it recovers, is cancelled or runs out.
 
-This module keeps the book of running watches and enforces the limits (per user, per channel,
-in all); the loop that probes and posts lives in ``bot.chat.watching``. Watches live in this
-process's memory: a restart stops them, and they are told so in their thread.
+This module keeps the book of watches and enforces the limits (per user, per channel, in all);
+the loop that probes and posts lives in ``bot.chat.watching``. The book has two sides:
+
+- the watches this process runs (``Watch``: the loop's own state, its wake-up event and task);
+- the store of ``bot.state`` (``WatchStore``), where every replica of a fleet sees every watch as
+  a ``WatchRecord``: limits are counted there, Cancel and ``unwatch`` work from any replica, and
+  a watch whose replica died or stopped is taken over by another (``bot.chat.fleet``).
+
+With the default in-memory store there is one replica: a restart stops the watches, and they are
+told so in their thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
 from bot.chat.replies import ProbeOutcome, ProbeRequest
 from bot.chat.snapshot import Snapshot
+from bot.probe.models import ProbeReport
+from bot.state.base import Refused, WatchEnd, WatchLimits, WatchRecord, WatchStore
+from bot.state.memory import MemoryWatches
 
-StopReason = Literal["cancelled", "shutdown"]
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+# Why a loop stops: told in the thread (cancelled, shutdown), or silently, because the watch goes
+# on elsewhere (handover: this replica stops; lost: another replica holds the watch now).
+StopReason = Literal["cancelled", "shutdown", "handover", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,18 @@ class WatchSettings:
     total: int = 50
     # Consecutive probes that crash (not: that find the site down) before a watch gives up.
     max_errors: int = 3
+
+    @property
+    def limits(self) -> WatchLimits:
+        return WatchLimits(per_user=self.per_user, per_channel=self.per_channel, total=self.total)
+
+    @property
+    def lease(self) -> float:
+        """How long a replica holds a watch without renewing it (it renews every third of it).
+
+        A third of the interval: a replica that dies is replaced, and the next probe runs, within
+        the interval plus 4/3 of the lease, less than two intervals."""
+        return min(max(self.interval / 3, 0.5), 15.0)
 
     def clamp(self, asked: float | None) -> tuple[float, str | None]:
         """The duration to use, and a note when the asked one was out of bounds."""
@@ -53,23 +82,30 @@ class Watch:
     thread: str
     duration: float
     interval: float
-    started: float = field(default_factory=time.monotonic)
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started: float = field(default_factory=time.time)  # wall clock: replicas share it
     last: Snapshot | None = None
     probes: int = 0
     errors: int = 0
     first: ProbeOutcome | None = None  # the first diagnosis, re-rendered when the watch ends
     first_ref: str | None = None  # its message
+    first_report: str | None = None  # its report as JSON, for a replica that takes the watch over
+    step: int = 0  # what was committed to the store (see ``WatchRecord``)
+    next_at: float = 0.0  # wall clock: when the next round is due
+    ended: bool = False
     stop_reason: StopReason | None = None  # set once told to stop
     stopped_by: str | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
     @property
+    def started_at(self) -> datetime:
+        return datetime.fromtimestamp(self.started, UTC)
+
+    @property
     def until(self) -> datetime:
         return self.started_at + timedelta(seconds=self.duration)
 
-    def time_left(self, now: Callable[[], float] = time.monotonic) -> float:
+    def time_left(self, now: Callable[[], float] = time.time) -> float:
         return self.started + self.duration - now()
 
     def stop(self, reason: StopReason, by: str | None = None) -> None:
@@ -78,8 +114,83 @@ class Watch:
         self.wake.set()
 
     def describe(self) -> str:
-        left = max(self.time_left(), 0.0)
-        return f"{self.request.url}: {self.probes} probes so far, {span(left)} left"
+        return describe(self.request.url, self.probes, self.time_left())
+
+    def record(self) -> WatchRecord:
+        """What the store keeps of this watch."""
+        return WatchRecord(
+            id=self.id,
+            url=self.request.url,
+            origin=self.request.origin,
+            code=self.request.code,
+            user=self.user,
+            channel=self.channel,
+            thread=self.thread,
+            duration=self.duration,
+            interval=self.interval,
+            started=self.started,
+            first_ref=self.first_ref,
+            first_report=self.first_report,
+            last=json.dumps(self.last.to_value()) if self.last is not None else None,
+            probes=self.probes,
+            errors=self.errors,
+            step=self.step,
+            next_at=self.next_at,
+            ended=self.ended,
+        )
+
+    @classmethod
+    def of(cls, record: WatchRecord) -> Watch:
+        """A watch to run from what the store kept (``first`` is rebuilt by the loop)."""
+        try:
+            last = Snapshot.from_value(json.loads(record.last)) if record.last else None
+        except (ValueError, RecursionError):
+            last = None  # a value that no longer reads: the next round simply compares nothing
+        watch = cls(
+            id=record.id,
+            request=ProbeRequest(record.url, record.origin, record.code),
+            user=record.user,
+            channel=record.channel,
+            thread=record.thread,
+            duration=record.duration,
+            interval=record.interval,
+            started=record.started,
+            last=last,
+            probes=record.probes,
+            errors=record.errors,
+            first_ref=record.first_ref,
+            first_report=record.first_report,
+            step=record.step,
+            next_at=record.next_at,
+            ended=record.ended,
+        )
+        if record.stop is not None:
+            watch.stop(record.stop, record.stopped_by)
+        return watch
+
+
+def describe(url: str, probes: int, left: float) -> str:
+    return f"{url}: {probes} probes so far, {span(max(left, 0.0))} left"
+
+
+def describe_record(record: WatchRecord, now: Callable[[], float] = time.time) -> str:
+    return describe(record.url, record.probes, record.until - now())
+
+
+@cache
+def _reports() -> TypeAdapter[ProbeReport]:
+    from pydantic import TypeAdapter  # only watches that outlive their replica need it
+
+    return TypeAdapter(ProbeReport)
+
+
+def encode_report(report: ProbeReport) -> str:
+    return _reports().dump_json(report).decode()
+
+
+def decode_report(text: str) -> ProbeReport:
+    """A report the store kept; ``ValueError`` when it does not read back as one."""
+    return _reports().validate_json(text)
 
 
 class WatchLimit(Exception):
@@ -87,9 +198,14 @@ class WatchLimit(Exception):
 
 
 class WatchBook:
-    def __init__(self, settings: WatchSettings) -> None:
+    def __init__(
+        self, settings: WatchSettings, store: WatchStore | None = None, *, owner: str = "local"
+    ) -> None:
         self.settings = settings
-        # Bounded: ``check`` refuses a watch beyond ``settings.total`` (and per user, per channel).
+        self.store: WatchStore = store if store is not None else MemoryWatches()
+        self.owner = owner  # this replica, as the store's leases name it
+        # The watches this process runs. Bounded: the store refuses a watch beyond
+        # ``settings.total`` (and per user, per channel).
         self._watches: dict[str, Watch] = {}
 
     def __len__(self) -> int:
@@ -98,7 +214,7 @@ class WatchBook:
     def __iter__(self) -> Iterator[Watch]:
         return iter(list(self._watches.values()))
 
-    def open(
+    async def open(
         self,
         request: ProbeRequest,
         *,
@@ -108,7 +224,6 @@ class WatchBook:
         duration: float,
     ) -> Watch:
         """Record a new watch, or raise ``WatchLimit``."""
-        self.check(request, user=user, channel=channel, thread=thread)
         watch = Watch(
             id=secrets.token_hex(6),
             request=request,
@@ -118,45 +233,97 @@ class WatchBook:
             duration=duration,
             interval=self.settings.interval,
         )
+        refused = await self.store.open(
+            watch.record(), limits=self.settings.limits, owner=self.owner
+        )
+        if refused is not None:
+            raise self._limit(refused, request)
         self._watches[watch.id] = watch
         return watch
 
-    def check(self, request: ProbeRequest, *, user: str, channel: str, thread: str | None) -> None:
+    async def check(
+        self, request: ProbeRequest, *, user: str, channel: str, thread: str | None
+    ) -> None:
         """Raise ``WatchLimit`` when a new watch of ``request`` would not be allowed."""
-        for watch in self._watches.values():
-            if (watch.channel, watch.thread, watch.request.url) == (channel, thread, request.url):
-                raise WatchLimit(
-                    f"I am already watching {request.url} in this thread "
-                    f"({watch.describe()}). Cancel it first to start another."
-                )
+        refused = await self.store.check(
+            url=request.url, user=user, channel=channel, thread=thread, limits=self.settings.limits
+        )
+        if refused is not None:
+            raise self._limit(refused, request)
+
+    def _limit(self, refused: Refused, request: ProbeRequest) -> WatchLimit:
         limits = self.settings
-        if sum(1 for w in self._watches.values() if w.user == user) >= limits.per_user:
-            raise WatchLimit(
+        if refused.reason == "duplicate":
+            existing = refused.existing
+            described = describe_record(existing) if existing is not None else request.url
+            return WatchLimit(
+                f"I am already watching {request.url} in this thread "
+                f"({described}). Cancel it first to start another."
+            )
+        if refused.reason == "per_user":
+            return WatchLimit(
                 f"You already have {limits.per_user} watches running, which is the limit. "
                 "Cancel one (its Cancel button, or `unwatch` in its thread) and ask again."
             )
-        if sum(1 for w in self._watches.values() if w.channel == channel) >= limits.per_channel:
-            raise WatchLimit(
+        if refused.reason == "per_channel":
+            return WatchLimit(
                 f"This channel already has {limits.per_channel} watches running, which is the "
                 "limit. Cancel one and ask again."
             )
-        if len(self._watches) >= limits.total:
-            raise WatchLimit(
-                f"{limits.total} watches are running, as many as I keep at once. "
-                "Please try again later."
-            )
+        return WatchLimit(
+            f"{limits.total} watches are running, as many as I keep at once. "
+            "Please try again later."
+        )
 
     def get(self, watch_id: str) -> Watch | None:
+        """A watch this process runs."""
         return self._watches.get(watch_id)
 
-    def close(self, watch: Watch) -> None:
-        self._watches.pop(watch.id, None)
+    def adopt(self, record: WatchRecord) -> Watch:
+        """Run a watch taken over from another replica (or from before a restart)."""
+        watch = Watch.of(record)
+        self._watches[watch.id] = watch
+        return watch
 
-    def in_thread(self, channel: str, thread: str | None) -> list[Watch]:
-        return [w for w in self._watches.values() if w.channel == channel and w.thread == thread]
+    def drop(self, watch: Watch) -> bool:
+        """This process no longer runs ``watch`` (it goes on elsewhere, or it is closed)."""
+        if self._watches.get(watch.id) is watch:
+            del self._watches[watch.id]
+            return True
+        return False
 
-    def of_user(self, user: str) -> list[Watch]:
-        return [w for w in self._watches.values() if w.user == user]
+    def forget(self, watch: Watch) -> None:
+        """``watch``'s loop never ran (its task was cancelled first); see ``WatchStore.forget``."""
+        if self.drop(watch):
+            self.store.forget(watch.id, owner=self.owner)
+
+    async def close(self, watch: Watch) -> None:
+        """The watch ended: forget it here and in the store."""
+        self.drop(watch)
+        await self.store.close(watch.id, owner=self.owner)
+
+    async def commit(self, watch: Watch) -> bool:
+        """Store the watch's next step; False when this replica no longer holds it."""
+        watch.step += 1
+        return await self.store.commit(watch.record(), owner=self.owner)
+
+    async def stop(self, watch_id: str, reason: WatchEnd, by: str | None) -> bool:
+        """Stop a watch wherever it runs; False when no such watch is running."""
+        found = await self.store.stop(watch_id, reason, by)
+        local = self._watches.get(watch_id)
+        if local is not None:
+            local.stop(reason, by)
+            return True
+        return found
+
+    async def all(self) -> list[WatchRecord]:
+        return [r for r in await self.store.all() if not r.ended]
+
+    async def in_thread(self, channel: str, thread: str | None) -> list[WatchRecord]:
+        return [r for r in await self.all() if r.channel == channel and r.thread == thread]
+
+    async def of_user(self, user: str) -> list[WatchRecord]:
+        return [r for r in await self.all() if r.user == user]
 
 
 def span(seconds: float) -> str:

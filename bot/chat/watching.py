@@ -7,36 +7,49 @@ so stopping never waits for a slow target.
 
 The first probe was asked for by a person: it holds the slot the conversation admitted it with,
 and the loop gives that slot back as soon as the first probe is done. Every later round takes a
-slot from the watches' share of the cap (``ConcurrencyCap.take_for_watch``), so watches of slow
+slot from the watches' share of the cap (``ProbeCap.take_for_watch``), so watches of slow
 targets never hold every slot, and costs one probe of the owner's rate limit, as if they had
 asked for it. A round that finds no slot, or whose owner has spent their budget, is skipped
 without a word: a missed round of a background check is not news, and the owner's own probes are
 refused with a message saying that their watches count too. The next round tries again.
+
+Each step is committed to the store before its message is posted (``WatchBook.commit``): the
+store takes the commit only from the replica holding the watch, so a replica that took the watch
+over (``bot.chat.fleet``) continues after the last committed step and never posts one twice. A
+loop whose commit is refused, or whose replica hands it over, stops without a word: the watch
+goes on elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.chat.limits import Slot
-from bot.chat.probing import observe, remember
+from bot.chat.probing import observe, outcome_of, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
 from bot.chat.surface import Surface
-from bot.chat.watches import Watch, WatchBook
+from bot.chat.watches import Watch, WatchBook, decode_report, encode_report
 from bot.probe.safety import TargetRefused
+from bot.state.base import Slot
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+QUIET = ("handover", "lost")  # stop reasons that end this loop only: the watch goes on elsewhere
 
 
 class _Stopped(Exception):
-    """The watch was told to stop (cancel or shutdown) while it waited or probed."""
+    """The watch was told to stop (cancel, shutdown, hand-over) while it waited or probed."""
+
+
+class _Lost(Exception):
+    """The store refused a commit: another replica holds the watch now, or it ended."""
 
 
 class WatchLoop:
@@ -64,39 +77,84 @@ class WatchLoop:
         w = self.watch
         try:
             try:
-                ended = await self._first()
+                ended = await self._start()
             finally:
                 if self._first_slot is not None:
                     self._first_slot.release()
+                    self._first_slot = None
             while not ended:
-                ended = await self._round()
+                ended = await self._step()
         except _Stopped:
-            await self._tell(w.stop_reason or "cancelled")
+            if w.stop_reason not in QUIET:
+                with _unless_lost(w):
+                    await self._end("shutdown" if w.stop_reason == "shutdown" else "cancelled")
+        except _Lost:
+            w.stop_reason = "lost"
         finally:
-            self.book.close(w)
-            await self._retire()
+            if w.stop_reason in QUIET:
+                self.book.drop(w)
+                log.info(
+                    "watch %s of %s goes on elsewhere (%s)", w.id, w.request.url, w.stop_reason
+                )
+            else:
+                await self.book.close(w)
+                await self._retire()
+
+    async def _commit(self) -> None:
+        if not await self.book.commit(self.watch):
+            raise _Lost
+
+    async def _start(self) -> bool:
+        """The first message, or where a watch taken over stands; True when it is over."""
+        w = self.watch
+        if w.ended:
+            return True  # its end was told: only taking the Cancel button off is left
+        if w.stop_reason is not None:
+            raise _Stopped
+        if w.first_ref is None:
+            w.first_ref = await self.surface.post(
+                w.channel, Progress(w.request.url, (), user=w.user or None), thread=w.thread
+            )
+            await self._commit()
+        return False
+
+    async def _step(self) -> bool:
+        if self.watch.first_report is None:
+            return await self._first()
+        return await self._round()
 
     async def _first(self) -> bool:
         w = self.watch
-        ref = await self.surface.post(
-            w.channel, Progress(w.request.url, (), user=w.user or None), thread=w.thread
-        )
-        w.first_ref = ref
-        try:
-            outcome = await self._interruptible(
-                observe(self.services, w.request, watch=self.info())
-            )
-        except TargetRefused as exc:
-            await self.surface.update(
-                w.channel, ref, Notice(f"I won't watch that: {exc}", emoji="🚫")
-            )
-            w.first_ref = None  # nothing left to retire
-            return True
+        assert w.first_ref is not None
+        slot = self._first_slot
+        if slot is None:  # taken over before its first probe: a round's slot
+            slot = await self.services.cap.take_for_watch()
+            if slot is None:
+                log.info("watch %s waits for a probe slot for its first probe", w.id)
+                await self._sleep(min(w.interval, max(w.time_left(), 0.0)))
+                return False
+        with slot:
+            try:
+                outcome = await self._interruptible(
+                    observe(self.services, w.request, watch=self.info())
+                )
+            except TargetRefused as exc:
+                w.ended = True
+                await self._commit()
+                await self.surface.update(
+                    w.channel, w.first_ref, Notice(f"I won't watch that: {exc}", emoji="🚫")
+                )
+                w.first_ref = None  # nothing left to retire
+                return True
+        self._first_slot = None
         w.first, w.last, w.probes = outcome, outcome.snapshot, 1
-        remember(self.services, w.user, outcome, w.channel, w.thread)
-        await self.surface.update(w.channel, ref, outcome)
+        w.first_report = encode_report(outcome.report)
+        w.next_at = time.time() + w.interval
+        await self._commit()
+        await remember(self.services, w.user, outcome, w.channel, w.thread)
+        await self.surface.update(w.channel, w.first_ref, outcome)
         if outcome.snapshot.healthy:
-            await self._tell("recovered", detail="it already answers normally, so I stopped")
+            await self._end("recovered", detail="it already answers normally, so I stopped")
             return True
         return False
 
@@ -105,19 +163,20 @@ class WatchLoop:
         w = self.watch
         left = w.time_left()
         if left <= 0:
-            await self._tell("expired")
+            await self._end("expired")
             return True
-        await self._sleep(min(w.interval, left))
+        await self._sleep(min(max(w.next_at - time.time(), 0.0), left))
         if w.time_left() <= 0:
-            await self._tell("expired")
+            await self._end("expired")
             return True
-        slot = self.services.cap.take_for_watch()
+        w.next_at = time.time() + w.interval
+        slot = await self.services.cap.take_for_watch()
         if slot is None:
             log.info("watch %s skips a round: no probe slot free for watches", w.id)
             return False
         with slot:
             # Charged once the slot is taken, so a round skipped for want of a slot costs nothing.
-            if self.services.rate.acquire(w.user) is not None:
+            if await self.services.rate.acquire(w.user) is not None:
                 log.info("watch %s skips a round: its owner has used their probe budget", w.id)
                 return False
             try:
@@ -129,17 +188,19 @@ class WatchLoop:
             except Exception as exc:
                 result = exc
         # The slot is back: telling the thread needs none.
+        w.next_at = time.time() + w.interval
         if isinstance(result, Exception):
             return await self._failed(result)
         outcome = result
         w.errors = 0
         w.probes += 1
-        remember(self.services, w.user, outcome, w.channel, w.thread)
-        change = outcome.change
         w.last = outcome.snapshot
+        await remember(self.services, w.user, outcome, w.channel, w.thread)
+        change = outcome.change
         if change is not None and change.recovered:
-            await self._tell("recovered", outcome=outcome)
+            await self._end("recovered", outcome=outcome)
             return True
+        await self._commit()
         if change is not None and change.changed:
             await self._tell("changed", outcome=outcome)
         return False
@@ -149,16 +210,29 @@ class WatchLoop:
         w = self.watch
         if isinstance(exc, TargetRefused):
             # The name now resolves somewhere the probe may not go: stop, do not retry.
-            await self._tell("failed", detail=f"I won't probe it any more: {exc}")
+            await self._end("failed", detail=f"I won't probe it any more: {exc}")
             return True
         w.errors += 1
         log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=exc)
         if w.errors < self.book.settings.max_errors:
+            await self._commit()
             return False
-        await self._tell(
+        await self._end(
             "failed", detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})"
         )
         return True
+
+    async def _end(
+        self,
+        kind: WatchEventKind,
+        *,
+        outcome: ProbeOutcome | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Commit the end, then tell it (a replica taking over after the commit tells nothing)."""
+        self.watch.ended = True
+        await self._commit()
+        await self._tell(kind, outcome=outcome, detail=detail)
 
     async def _sleep(self, seconds: float) -> None:
         w = self.watch
@@ -214,16 +288,37 @@ class WatchLoop:
         )
         await self.surface.post(w.channel, event, thread=w.thread)
 
+    def _first_outcome(self) -> ProbeOutcome | None:
+        """The first diagnosis; rebuilt from its report when the watch was taken over."""
+        w = self.watch
+        if w.first is None and w.first_report:
+            try:
+                report = decode_report(w.first_report)
+            except ValueError:
+                log.warning("watch %s: its first report does not read back", w.id)
+                return None
+            w.first = outcome_of(self.services, w.request, report, watch=self.info())
+        return w.first
+
     async def _retire(self) -> None:
         """Take the Cancel button off the first diagnosis once the watch has ended."""
         w = self.watch
-        if w.first is None or w.first_ref is None:
+        first = self._first_outcome()
+        if first is None or w.first_ref is None:
             if w.first_ref is not None:
                 stopped = Notice(f"Watch of {w.request.url} ended.", emoji="⏹")
                 await _quietly(self.surface.update(w.channel, w.first_ref, stopped))
             return
-        ended = replace(w.first, watch=self.info(active=False))
+        ended = replace(first, watch=self.info(active=False))
         await _quietly(self.surface.update(w.channel, w.first_ref, ended))
+
+
+@contextlib.contextmanager
+def _unless_lost(watch: Watch) -> Iterator[None]:
+    try:
+        yield
+    except _Lost:
+        watch.stop_reason = "lost"
 
 
 async def _quietly(work: Awaitable[None]) -> None:

@@ -1,7 +1,7 @@
 """The App Home tab: how to use the bot, the codes by product, the user's recent probes.
 
 Published with ``views.publish`` whenever someone opens the tab, so it always shows their latest
-probes and watches (kept in this process's memory).
+probes and watches (kept in the state store: this process's memory, or Redis for a fleet).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ async def publish_home(conversation: Conversation, client: AsyncWebClient, user:
     services = conversation.services
     view = home_view(
         services.kb,
-        services.history.recent(user, RECENT),
-        watches=conversation.watch_lines(user),
+        await services.history.recent(user, RECENT),
+        watches=await conversation.watch_lines(user),
     )
     await client.views_publish(user_id=user, view=view)

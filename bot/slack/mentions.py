@@ -35,7 +35,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if _from_a_bot(event) or not _fresh(conversation, body, event):
+        if _from_a_bot(event) or not await _fresh(conversation, body, event):
             return
         await conversation.handle(message_turn(event, kind="mention"))
 
@@ -46,7 +46,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         if event.get("channel_type") == "im":
             if event.get("subtype") or _from_a_bot(event):
                 return
-            if _fresh(conversation, body, event):
+            if await _fresh(conversation, body, event):
                 await conversation.handle(message_turn(event, kind="dm"))
             return
         if str(event.get("channel", "")) in services.watch_channels:
@@ -68,7 +68,7 @@ async def _maybe_alert(
     if bot_user and f"<@{bot_user}>" in raw:
         return  # a mention: the app_mention listener answers it
     alert = find_alert(alert_text(event), conversation.services.kb)
-    if alert is None or not _fresh(conversation, body, event):
+    if alert is None or not await _fresh(conversation, body, event):
         return
     log.info("alert in %s: %s %s", event.get("channel"), alert.code or alert.name, alert.host)
     await conversation.alert(message_turn(event, kind="alert"), alert)
@@ -126,8 +126,10 @@ def message_turn(event: dict[str, Any], *, kind: str) -> Turn:
     )
 
 
-def _fresh(conversation: Conversation, body: dict[str, Any], event: dict[str, Any]) -> bool:
-    return conversation.services.fresh(body.get("event_id"), event.get("channel"), event.get("ts"))
+async def _fresh(conversation: Conversation, body: dict[str, Any], event: dict[str, Any]) -> bool:
+    return await conversation.services.fresh(
+        body.get("event_id"), event.get("channel"), event.get("ts")
+    )
 
 
 def _from_a_bot(event: dict[str, Any]) -> bool:

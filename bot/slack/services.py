@@ -19,12 +19,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.services import Services
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.render.blocks import Message
 from bot.slack.startup import describe
+from bot.state.memory import ConcurrencyCap, RateLimiter
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from bot.chat.conversation import Conversation
-from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.replies import ProbeRequest, Reply
 from bot.chat.services import Services
 from bot.chat.surface import Turn
 from bot.chat.tasks import ErrorReporter, Tasks
 from bot.knowledge import KnowledgeBase, Matcher
+from bot.state.memory import ConcurrencyCap, RateLimiter
 from tests.servers import HTTPServer
 from tests.slack.conftest import Bot, loopback_settings
 from tests.slack.test_oncall import THREAD, alert_event, fast_watches, mention

@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from bot.chat.limits import RateLimiter
+from bot.state.memory import RateLimiter
 from tests.servers import HTTPServer
 from tests.slack.conftest import Bot
 from tests.slack.test_oncall import fast_watches, mention

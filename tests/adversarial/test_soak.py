@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from bot.chat.limits import RateLimiter
+from bot.state.memory import RateLimiter
 from tests.servers import HTTPServer
 from tests.servers.http import Response
 from tests.slack.conftest import Bot

@@ -7,28 +7,29 @@ import asyncio
 
 import pytest
 
-from bot.chat.limits import ConcurrencyCap, Slot
 from bot.chat.tasks import Tasks
+from bot.state.base import Slot
+from bot.state.memory import ConcurrencyCap
 
 
 def take(cap: ConcurrencyCap) -> Slot:
-    slot = cap.take()
+    slot = cap.take_now()
     assert slot is not None
     return slot
 
 
 def test_release_is_idempotent() -> None:
     cap = ConcurrencyCap(2)
-    slot = cap.take()
+    slot = cap.take_now()
     assert slot is not None
     slot.release()
     slot.release()
     assert cap.running == 0
     assert not slot.held
-    first, second = cap.take(), cap.take()
+    first, second = cap.take_now(), cap.take_now()
     assert first is not None
     assert second is not None
-    assert cap.take() is None  # a second release of the old slot did not free a third place
+    assert cap.take_now() is None  # a second release of the old slot did not free a third place
 
 
 def test_with_releases_unless_handed_over() -> None:
@@ -51,25 +52,25 @@ def test_with_releases_unless_handed_over() -> None:
 def test_watches_get_a_share_that_never_covers_the_whole_cap() -> None:
     cap = ConcurrencyCap(4)
     assert cap.watch_limit == 2
-    rounds = [cap.take_for_watch(), cap.take_for_watch()]
+    rounds = [cap.take_now("watch"), cap.take_now("watch")]
     assert all(r is not None for r in rounds)
-    assert cap.take_for_watch() is None
+    assert cap.take_now("watch") is None
     assert (cap.running, cap.watching) == (2, 2)
-    people = [cap.take(), cap.take()]
+    people = [cap.take_now(), cap.take_now()]
     assert all(p is not None for p in people)
-    assert cap.take() is None
+    assert cap.take_now() is None
     assert rounds[0] is not None
     rounds[0].release()
     assert (cap.running, cap.watching) == (3, 1)
-    assert cap.take_for_watch() is not None
-    assert cap.take_for_watch() is None  # the cap is full now
+    assert cap.take_now("watch") is not None
+    assert cap.take_now("watch") is None  # the cap is full now
 
 
 def test_people_can_fill_the_cap_and_watches_then_wait() -> None:
     cap = ConcurrencyCap(2)
-    assert cap.take() is not None
-    assert cap.take() is not None
-    assert cap.take_for_watch() is None
+    assert cap.take_now() is not None
+    assert cap.take_now() is not None
+    assert cap.take_now("watch") is None
 
 
 @pytest.mark.parametrize(

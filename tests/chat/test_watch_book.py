@@ -17,7 +17,7 @@ def book(**limits: int) -> WatchBook:
     return WatchBook(WatchSettings(**limits))
 
 
-def open_watch(
+async def open_watch(
     b: WatchBook,
     url: str = URL,
     *,
@@ -26,7 +26,9 @@ def open_watch(
     thread: str = "1700000000.000100",
     duration: float = 600.0,
 ) -> Watch:
-    return b.open(ProbeRequest(url), user=user, channel=channel, thread=thread, duration=duration)
+    return await b.open(
+        ProbeRequest(url), user=user, channel=channel, thread=thread, duration=duration
+    )
 
 
 # ---------------------------------------------------------------- WatchSettings.clamp
@@ -63,7 +65,7 @@ def test_clamp_uses_the_configured_bounds() -> None:
 
 async def test_open_records_the_watch() -> None:
     b = book()
-    w = open_watch(b, duration=900.0)
+    w = await open_watch(b, duration=900.0)
     assert (w.request, w.user, w.channel, w.thread) == (
         ProbeRequest(URL),
         "U1",
@@ -82,17 +84,17 @@ async def test_open_records_the_watch() -> None:
 
 async def test_ids_are_unique() -> None:
     b = book(per_user=100, per_channel=100, total=100)
-    ids = {open_watch(b, f"{URL}?{i}").id for i in range(50)}
+    ids = {(await open_watch(b, f"{URL}?{i}")).id for i in range(50)}
     assert len(ids) == 50
 
 
 async def test_close_forgets_the_watch_and_is_idempotent() -> None:
     b = book()
-    w = open_watch(b)
-    b.close(w)
+    w = await open_watch(b)
+    await b.close(w)
     assert len(b) == 0
     assert b.get(w.id) is None
-    b.close(w)  # a second close (cancel racing the end) is harmless
+    await b.close(w)  # a second close (cancel racing the end) is harmless
     assert len(b) == 0
 
 
@@ -102,27 +104,34 @@ async def test_get_unknown_id() -> None:
 
 async def test_iterating_while_closing_is_safe() -> None:
     b = book()
-    watches = [open_watch(b, f"{URL}?{i}") for i in range(3)]
+    watches = [await open_watch(b, f"{URL}?{i}") for i in range(3)]
     for w in b:
-        b.close(w)
+        await b.close(w)
     assert len(b) == 0
     assert len(watches) == 3
 
 
 async def test_in_thread_and_of_user() -> None:
     b = book(per_user=10, per_channel=10)
-    a = open_watch(b, URL, user="U1", channel="C1", thread="T1")
-    c = open_watch(b, OTHER, user="U2", channel="C1", thread="T1")
-    d = open_watch(b, URL, user="U1", channel="C1", thread="T2")
-    e = open_watch(b, URL, user="U2", channel="C2", thread="T1")
-    assert b.in_thread("C1", "T1") == [a, c]
-    assert b.in_thread("C1", "T2") == [d]
-    assert b.in_thread("C2", "T1") == [e]  # same thread ts in another channel is another thread
-    assert b.in_thread("C1", None) == []
-    assert b.in_thread("C3", "T1") == []
-    assert b.of_user("U1") == [a, d]
-    assert b.of_user("U2") == [c, e]
-    assert b.of_user("U3") == []
+    a = await open_watch(b, URL, user="U1", channel="C1", thread="T1")
+    c = await open_watch(b, OTHER, user="U2", channel="C1", thread="T1")
+    d = await open_watch(b, URL, user="U1", channel="C1", thread="T2")
+    e = await open_watch(b, URL, user="U2", channel="C2", thread="T1")
+
+    async def in_thread(channel: str, thread: str | None) -> list[str]:
+        return [r.id for r in await b.in_thread(channel, thread)]
+
+    async def of_user(user: str) -> list[str]:
+        return [r.id for r in await b.of_user(user)]
+
+    assert await in_thread("C1", "T1") == [a.id, c.id]
+    assert await in_thread("C1", "T2") == [d.id]
+    assert await in_thread("C2", "T1") == [e.id]  # same ts in another channel is another thread
+    assert await in_thread("C1", None) == []
+    assert await in_thread("C3", "T1") == []
+    assert await of_user("U1") == [a.id, d.id]
+    assert await of_user("U2") == [c.id, e.id]
+    assert await of_user("U3") == []
 
 
 # ---------------------------------------------------------------- limits
@@ -130,9 +139,9 @@ async def test_in_thread_and_of_user() -> None:
 
 async def test_same_url_in_the_same_thread_is_refused() -> None:
     b = book()
-    open_watch(b, URL, user="U1")
+    await open_watch(b, URL, user="U1")
     with pytest.raises(WatchLimit, match="already watching") as caught:
-        open_watch(b, URL, user="U2")
+        await open_watch(b, URL, user="U2")
     assert URL in str(caught.value)
     assert "Cancel it first" in str(caught.value)
     assert len(b) == 1
@@ -140,79 +149,81 @@ async def test_same_url_in_the_same_thread_is_refused() -> None:
 
 async def test_same_url_elsewhere_or_another_url_in_the_thread_is_allowed() -> None:
     b = book()
-    open_watch(b, URL, thread="T1")
-    open_watch(b, URL, thread="T2")
-    open_watch(b, OTHER, thread="T1")
+    await open_watch(b, URL, thread="T1")
+    await open_watch(b, URL, thread="T2")
+    await open_watch(b, OTHER, thread="T1")
     assert len(b) == 3
 
 
 async def test_same_url_is_allowed_again_after_close() -> None:
     b = book()
-    first = open_watch(b)
-    b.close(first)
-    second = open_watch(b)
+    first = await open_watch(b)
+    await b.close(first)
+    second = await open_watch(b)
     assert second.id != first.id
     assert len(b) == 1
 
 
 async def test_per_user_limit() -> None:
     b = book(per_user=2, per_channel=10)
-    open_watch(b, URL, user="U1", thread="T1")
-    open_watch(b, URL, user="U1", channel="C2", thread="T2")
+    await open_watch(b, URL, user="U1", thread="T1")
+    await open_watch(b, URL, user="U1", channel="C2", thread="T2")
     with pytest.raises(WatchLimit, match="You already have 2 watches") as caught:
-        open_watch(b, OTHER, user="U1", channel="C3", thread="T3")
+        await open_watch(b, OTHER, user="U1", channel="C3", thread="T3")
     assert "unwatch" in str(caught.value)
-    open_watch(b, OTHER, user="U2", thread="T3")  # another user is not affected
+    await open_watch(b, OTHER, user="U2", thread="T3")  # another user is not affected
     assert len(b) == 3
 
 
 async def test_per_channel_limit() -> None:
     b = book(per_user=10, per_channel=2)
-    open_watch(b, URL, user="U1", thread="T1")
-    open_watch(b, URL, user="U2", thread="T2")
+    await open_watch(b, URL, user="U1", thread="T1")
+    await open_watch(b, URL, user="U2", thread="T2")
     with pytest.raises(WatchLimit, match="This channel already has 2 watches"):
-        open_watch(b, URL, user="U3", thread="T3")
-    open_watch(b, URL, user="U3", channel="C2", thread="T3")  # another channel is not affected
+        await open_watch(b, URL, user="U3", thread="T3")
+    await open_watch(
+        b, URL, user="U3", channel="C2", thread="T3"
+    )  # another channel is not affected
     assert len(b) == 3
 
 
 async def test_total_limit() -> None:
     b = book(per_user=10, per_channel=10, total=3)
     for i in range(3):
-        open_watch(b, URL, user=f"U{i}", channel=f"C{i}", thread=f"T{i}")
+        await open_watch(b, URL, user=f"U{i}", channel=f"C{i}", thread=f"T{i}")
     with pytest.raises(WatchLimit, match="3 watches are running"):
-        open_watch(b, URL, user="U9", channel="C9", thread="T9")
+        await open_watch(b, URL, user="U9", channel="C9", thread="T9")
     assert len(b) == 3
 
 
 async def test_closing_a_watch_frees_its_place() -> None:
     b = book(per_user=1)
-    w = open_watch(b, URL, thread="T1")
+    w = await open_watch(b, URL, thread="T1")
     with pytest.raises(WatchLimit):
-        open_watch(b, OTHER, thread="T2")
-    b.close(w)
-    open_watch(b, OTHER, thread="T2")
+        await open_watch(b, OTHER, thread="T2")
+    await b.close(w)
+    await open_watch(b, OTHER, thread="T2")
     assert len(b) == 1
 
 
 async def test_check_refuses_like_open_without_recording() -> None:
     b = book(per_user=1)
     request = ProbeRequest(URL)
-    b.check(request, user="U1", channel="C1", thread="T1")
-    b.check(request, user="U1", channel="C1", thread="T1")
+    await b.check(request, user="U1", channel="C1", thread="T1")
+    await b.check(request, user="U1", channel="C1", thread="T1")
     assert len(b) == 0
-    open_watch(b, URL, user="U1", thread="T1")
+    await open_watch(b, URL, user="U1", thread="T1")
     with pytest.raises(WatchLimit):
-        b.check(ProbeRequest(OTHER), user="U1", channel="C1", thread="T2")
+        await b.check(ProbeRequest(OTHER), user="U1", channel="C1", thread="T2")
     # A slash command has no thread yet: only the counting limits apply.
-    b.check(ProbeRequest(URL), user="U2", channel="C1", thread=None)
+    await b.check(ProbeRequest(URL), user="U2", channel="C1", thread=None)
 
 
 async def test_a_refused_open_records_nothing() -> None:
     b = book(per_user=1)
-    open_watch(b, URL, thread="T1")
+    await open_watch(b, URL, thread="T1")
     with pytest.raises(WatchLimit):
-        open_watch(b, OTHER, thread="T2")
+        await open_watch(b, OTHER, thread="T2")
     assert [w.request.url for w in b] == [URL]
 
 
@@ -220,14 +231,14 @@ async def test_a_refused_open_records_nothing() -> None:
 
 
 async def test_until_and_time_left() -> None:
-    w = open_watch(book(), duration=600.0)
+    w = await open_watch(book(), duration=600.0)
     assert w.until == w.started_at + timedelta(seconds=600)
     assert w.time_left(lambda: w.started + 100.0) == pytest.approx(500.0)
     assert w.time_left(lambda: w.started + 700.0) == pytest.approx(-100.0)
 
 
 async def test_stop_keeps_the_first_reason_and_wakes_the_loop() -> None:
-    w = open_watch(book())
+    w = await open_watch(book())
     assert not w.wake.is_set()
     w.stop("cancelled", by="U7")
     w.stop("shutdown")
@@ -236,7 +247,7 @@ async def test_stop_keeps_the_first_reason_and_wakes_the_loop() -> None:
 
 
 async def test_describe() -> None:
-    w = open_watch(book(), duration=1800.0)
+    w = await open_watch(book(), duration=1800.0)
     w.probes = 4
     text = w.describe()
     assert text.startswith(f"{URL}: 4 probes so far, ")
@@ -245,7 +256,7 @@ async def test_describe() -> None:
 
 
 async def test_describe_after_the_time_is_up_says_zero() -> None:
-    w = open_watch(book(), duration=60.0)
+    w = await open_watch(book(), duration=60.0)
     w.started -= 3600.0
     assert w.describe().endswith("0 s left")
 

@@ -16,7 +16,6 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.conversation import Conversation
-from bot.chat.limits import RateLimiter
 from bot.chat.services import Services
 from bot.config import HTTPLimits
 from bot.knowledge import KnowledgeBase, Matcher
@@ -26,6 +25,7 @@ from bot.slack.app import build_app, slack_conversation
 from bot.slack.http import http_app
 from bot.slack.listener import ConnectionGuard, start_listener
 from bot.slack.services import make_client
+from bot.state.memory import RateLimiter
 from tests.slack.fake_slack import FakeSlack
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

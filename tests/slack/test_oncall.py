@@ -9,9 +9,9 @@ import json
 import urllib.parse
 from typing import Any
 
-from bot.chat.limits import RateLimiter
 from bot.chat.watches import WatchSettings
 from bot.probe.safety import TargetRefused
+from bot.state.memory import RateLimiter
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
 from tests.slack.conftest import Bot, fixture
@@ -612,7 +612,7 @@ async def test_compare_refused_by_the_rate_limit_answers_only_the_submitter(bot:
         await bot.action(press(first, "eo_compare", ts="1700000001.000100"))
         (opened,) = await bot.fake.wait_calls("views.open")
         bot.services.rate = RateLimiter(1, 60.0)
-        bot.services.rate.acquire("U0ALICE")
+        await bot.services.rate.acquire("U0ALICE")
         status, _ = await submit(bot, opened, "127.0.0.1:9")
         assert status == 200
         (ephemeral,) = await bot.fake.wait_calls("chat.postEphemeral")

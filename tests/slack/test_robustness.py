@@ -10,9 +10,9 @@ import urllib.parse
 
 import pytest
 
-from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProgressCallback
+from bot.state.memory import ConcurrencyCap, RateLimiter
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
 from tests.slack.conftest import SECRET, Bot, fixture, sign

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from slack_sdk.models.blocks import SectionBlock
 
-from bot.chat.dedupe import Seen
-from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.config import Config, ConfigError
 from bot.intent import Ask, Empty, Help, Invalid, Probe, parse
 from bot.knowledge import Answer, Matcher
 from bot.render.blocks import CUT, MAX_BLOCKS, answer_message, cut, fit, help_message, notice
 from bot.slack.logs import SecretFilter
 from bot.slack.server import serve_main
+from bot.state.memory import ConcurrencyCap, RateLimiter, Seen
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd"}
 
@@ -177,33 +176,33 @@ def test_problem_and_help_render(matcher: Matcher) -> None:
     assert "/eo probe" in help_message().text
 
 
-def test_seen_forgets_after_ttl() -> None:
+async def test_seen_forgets_after_ttl() -> None:
     now = [0.0]
     seen = Seen(ttl=10, clock=lambda: now[0])
-    assert seen.first("a")
-    assert not seen.first("a")
+    assert await seen.first("a")
+    assert not await seen.first("a")
     now[0] = 11
-    assert seen.first("a")
+    assert await seen.first("a")
 
 
-def test_rate_limiter_is_per_user() -> None:
+async def test_rate_limiter_is_per_user() -> None:
     now = [0.0]
     rate = RateLimiter(2, 60, clock=lambda: now[0])
-    assert rate.acquire("u1") is None
-    assert rate.acquire("u1") is None
-    assert rate.acquire("u1") == pytest.approx(60)
-    assert rate.acquire("u2") is None
+    assert await rate.acquire("u1") is None
+    assert await rate.acquire("u1") is None
+    assert await rate.acquire("u1") == pytest.approx(60)
+    assert await rate.acquire("u2") is None
     now[0] = 61
-    assert rate.acquire("u1") is None
+    assert await rate.acquire("u1") is None
 
 
 def test_concurrency_cap() -> None:
     cap = ConcurrencyCap(1)
-    slot = cap.take()
+    slot = cap.take_now()
     assert slot is not None
-    assert cap.take() is None
+    assert cap.take_now() is None
     slot.release()
-    assert cap.take() is not None
+    assert cap.take_now() is not None
 
 
 def test_secret_filter_redacts() -> None:
