@@ -197,7 +197,8 @@ def refusal(
     limits: WatchLimits,
 ) -> Refused | None:
     """The limit a new watch would break among ``records`` (the same checks as the Lua script of
-    ``bot.state.redis``)."""
+    ``bot.state.redis``); watches whose end was told no longer count."""
+    records = [r for r in records if not r.ended]
     for record in records:
         if (record.channel, record.thread, record.url) == (channel, thread, url):
             return Refused("duplicate", replace(record))
