@@ -70,6 +70,10 @@ SERVE_ENVIRONMENT = (
     ("EO_SLACK_RETRY_MIN", "first back-off when Slack cannot be reached (default 1 s)"),
     ("EO_SLACK_RETRY_MAX", "longest back-off when Slack cannot be reached (default 60 s)"),
     ("EO_SLACK_PING_INTERVAL", "Socket Mode heartbeat; a silent link is replaced (default 10 s)"),
+    ("EO_REDIS_URL", "Redis shared by several replicas, redis://HOST:PORT/DB (default: memory)"),
+    ("EO_REDIS_PREFIX", "prefix of the bot's Redis keys (default eo-bot)"),
+    ("EO_REDIS_TIMEOUT", "longest wait for Redis before answering from memory (default 0.5 s)"),
+    ("EO_LOG_FORMAT", "text (default) or json: one object per line with a request id"),
     *KNOWLEDGE_ENVIRONMENT,
     *PROBE_ENVIRONMENT,
 )

@@ -25,6 +25,11 @@ and the message says what a good value looks like. Tokens and the signing secret
 - EO_SLACK_RETRY_MIN / EO_SLACK_RETRY_MAX: back-off between attempts to reach Slack at start-up
   and between Socket Mode reconnections (default 1 s doubling up to 60 s).
 - EO_SLACK_PING_INTERVAL: Socket Mode heartbeat; a link that misses a pong is replaced (10 s).
+- EO_REDIS_URL: Redis for the state a fleet of replicas shares (``redis://``, ``rediss://`` or
+  ``unix://``); unset: the state stays in this process's memory.
+- EO_REDIS_PREFIX: the prefix of every key (default ``eo-bot``; one per bot sharing a Redis).
+- EO_REDIS_TIMEOUT: the longest a request waits for Redis before answering from memory (0.5 s).
+- EO_LOG_FORMAT: ``text`` (default) or ``json`` (one object per line, with a request id).
 - EO_PROBE_*: the probe's own settings (see ``bot.probe.runner.ProbeSettings.from_env``).
 """
 
@@ -45,6 +50,7 @@ from bot.intent import parse_duration
 from bot.probe.runner import ProbeSettings
 
 Visibility = Literal["ephemeral", "in_channel"]
+LogFormat = Literal["text", "json"]
 
 DEFAULT_PORT = 3000
 DEFAULT_RATE = (5, 60.0)
@@ -52,6 +58,7 @@ DEFAULT_MAX_CONCURRENT = 4
 
 _TOKEN = re.compile(r"[A-Za-z0-9-]+")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
+_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class ConfigError(Exception):
@@ -80,6 +87,19 @@ class SlackLink:
     ping_interval: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class SharedState:
+    """Where a fleet keeps its state: Redis at ``url`` (a secret: it may carry a password)."""
+
+    url: SecretStr
+    prefix: str = "eo-bot"
+    timeout: float = 0.5  # a request never waits longer than this for Redis
+
+    @property
+    def password(self) -> str | None:
+        return urllib.parse.urlsplit(self.url.get_secret_value()).password
+
+
 _HTTP, _LINK, _WATCH = HTTPLimits(), SlackLink(), WatchSettings()
 
 
@@ -99,6 +119,8 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     http: HTTPLimits = field(default_factory=HTTPLimits)
     link: SlackLink = field(default_factory=SlackLink)
+    redis: SharedState | None = None
+    log_format: LogFormat = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -108,7 +130,12 @@ class Config:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line."""
         values = (self.bot_token, self.signing_secret, self.app_token)
-        return tuple(s.get_secret_value() for s in values if s is not None)
+        found = [s.get_secret_value() for s in values if s is not None]
+        if self.redis is not None:
+            found.append(self.redis.url.get_secret_value())
+            if self.redis.password:
+                found.append(self.redis.password)
+        return tuple(found)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -149,6 +176,12 @@ class Config:
                 retry_max=env.retry_max,
                 ping_interval=env.ping_interval,
             ),
+            redis=(
+                SharedState(env.redis_url, prefix=env.redis_prefix, timeout=env.redis_timeout)
+                if env.redis_url is not None
+                else None
+            ),
+            log_format=env.log_format,
         )
 
 
@@ -347,6 +380,34 @@ def _channels(raw: Any) -> frozenset[str]:
     return frozenset(items)
 
 
+def _redis_url(raw: Any) -> SecretStr:
+    value = raw.get_secret_value() if isinstance(raw, SecretStr) else str(raw)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        # Never echo the value: it may carry a password.
+        raise ValueError(
+            "must be a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS, "
+            "unix:///path/to/redis.sock)"
+        )
+    return SecretStr(value)
+
+
+def _prefix(raw: Any) -> str:
+    value = str(raw)
+    if not _PREFIX.fullmatch(value):
+        raise ValueError(f"must be 1-64 letters, digits or _.:- (e.g. eo-bot), got {raw!r}")
+    return value
+
+
+def _log_format(raw: Any) -> LogFormat:
+    value = str(raw).lower()
+    if value == "json":
+        return "json"
+    if value == "text":
+        return "text"
+    raise ValueError(f"must be text or json, got {raw!r}")
+
+
 class _SlackEnvironment(_Environment):
     bot_token: Annotated[SecretStr, BeforeValidator(_token("xoxb-"))] = Field(
         alias="SLACK_BOT_TOKEN"
@@ -388,6 +449,18 @@ class _SlackEnvironment(_Environment):
     )
     ping_interval: Annotated[float, BeforeValidator(_duration(0.05, 300.0))] = Field(
         _LINK.ping_interval, alias="EO_SLACK_PING_INTERVAL"
+    )
+    redis_url: Annotated[SecretStr | None, BeforeValidator(_redis_url)] = Field(
+        None, alias="EO_REDIS_URL"
+    )
+    redis_prefix: Annotated[str, BeforeValidator(_prefix)] = Field(
+        "eo-bot", alias="EO_REDIS_PREFIX"
+    )
+    redis_timeout: Annotated[float, BeforeValidator(_duration(0.01, 10.0))] = Field(
+        0.5, alias="EO_REDIS_TIMEOUT"
+    )
+    log_format: Annotated[LogFormat, BeforeValidator(_log_format)] = Field(
+        "text", alias="EO_LOG_FORMAT"
     )
 
 

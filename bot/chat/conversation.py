@@ -24,10 +24,14 @@ from bot.chat.replies import (
 from bot.chat.services import Services
 from bot.chat.snapshot import Snapshot
 from bot.chat.surface import CannotPost, Surface, Turn
+from bot.chat.watches import Watch as WatchState
 from bot.chat.watches import WatchBook, WatchLimit, describe_record, span
 from bot.chat.watching import WatchLoop
-from bot.intent import Ask, Empty, Help, Invalid, Probe, Unwatch, Watch, parse
+from bot.intent import Ask, Empty, Help, Intent, Invalid, Probe, Unwatch, Watch, parse
+from bot.ops.logging import bind_request
+from bot.ops.metrics import METRICS
 from bot.probe.safety import TargetRefused, parse_target
+from bot.state.base import WatchRecord
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +41,15 @@ class Conversation:
         self.services = services
         self.surface = surface
         self.watches = WatchBook(services.watch, services.watch_store, owner=services.replica)
+        METRICS.track_watches(lambda: len(self.watches))
 
     async def handle(self, turn: Turn) -> None:
         """Answer one message typed by a person (slash command, mention, DM, console line)."""
         intent = parse(turn.text)
-        if isinstance(intent, Help | Empty):
-            await self.surface.reply(turn, HelpReply())
-        elif isinstance(intent, Invalid):
-            await self.surface.reply(turn, Notice(intent.problem))
-        elif isinstance(intent, Ask):
-            await self.ask(turn, intent.text)
+        immediate = self._immediate(turn, intent)
+        if immediate is not None:
+            reply, public = immediate
+            await self.surface.reply(turn, reply, public=public)
         elif isinstance(intent, Probe):
             await self.probe(
                 turn, ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code)
@@ -57,15 +60,35 @@ class Conversation:
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn)
 
+    def answer_now(self, turn: Turn) -> tuple[Reply, bool] | None:
+        """The whole answer to ``turn`` when it needs no waiting (a question, help, a refusal)
+        and whether it is public; None when it starts work (a probe, a watch). Slack sends such
+        an answer in the acknowledgement itself."""
+        return self._immediate(turn, parse(turn.text))
+
+    def _immediate(self, turn: Turn, intent: Intent) -> tuple[Reply, bool] | None:
+        if isinstance(intent, Help | Empty):
+            return HelpReply(), False
+        if isinstance(intent, Invalid):
+            return Notice(intent.problem), False
+        if isinstance(intent, Ask):
+            return self._answer(turn, intent.text)
+        return None
+
     async def ask(self, turn: Turn, question: str) -> None:
+        reply, public = self._answer(turn, question)
+        await self.surface.reply(turn, reply, public=public)
+
+    def _answer(self, turn: Turn, question: str) -> tuple[Reply, bool]:
         answer = self.services.matcher.ask(question)
+        if not answer.matched:
+            kind = "weak" if answer.suggestions else "none"
+            METRICS.unmatched.labels(kind).inc()
+            log.info("no confident match (%s) for a question: %r", kind, question[:200])
         if turn.private_to is None:
-            await self.surface.reply(turn, AnswerReply(answer))
-            return
+            return AnswerReply(answer), False
         public = self.services.visibility == "in_channel"
-        await self.surface.reply(
-            turn, AnswerReply(answer, share=not public and answer.matched), public=public
-        )
+        return AnswerReply(answer, share=not public and answer.matched), public
 
     # -- probes --------------------------------------------------------------------------------
 
@@ -202,6 +225,29 @@ class Conversation:
             except BaseException:
                 self.watches.forget(watch)  # a watch with no loop could never end or be cancelled
                 raise
+
+    def resume(self, record: WatchRecord) -> None:
+        """Run a watch taken over from another replica (or from before a restart)."""
+        watch = self.watches.adopt(record)
+        loop = WatchLoop(self.services, self.surface, self.watches, watch)
+
+        async def run() -> None:
+            bind_request(f"watch-{watch.id}")
+            await loop.run()
+
+        try:
+            watch.task = self.services.tasks.spawn(
+                run(),
+                name=f"watch {record.url} for {record.user}",
+                on_error=loop.report_error,
+                cleanup=lambda: self._drop(watch),
+            )
+        except BaseException:
+            self.watches.drop(watch)
+            raise
+
+    def _drop(self, watch: WatchState) -> None:
+        self.watches.drop(watch)
 
     async def cancel_watch(self, turn: Turn, watch_id: str) -> None:
         """The Cancel button of a watch (whichever replica runs it)."""

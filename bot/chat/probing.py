@@ -33,6 +33,7 @@ from bot.chat.surface import CannotPost, Surface, Turn
 from bot.chat.watches import span
 from bot.chat.words import verdict
 from bot.knowledge.models import Entry
+from bot.ops.metrics import METRICS
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProgressCallback
 from bot.probe.safety import TargetRefused, parse_target
@@ -98,8 +99,28 @@ async def observe(
     watch: WatchInfo | None = None,
 ) -> ProbeOutcome:
     """Probe, diagnose, find the knowledge entry, and compare with ``previous``."""
-    report = await services.prober(request.url, origin=request.origin, on_progress=on_progress)
-    return outcome_of(services, request, report, previous=previous, watch=watch)
+    try:
+        report = await services.prober(request.url, origin=request.origin, on_progress=on_progress)
+    except TargetRefused:
+        METRICS.probe("refused", None)
+        raise
+    except Exception:
+        METRICS.probe("error", None)
+        raise
+    outcome = outcome_of(services, request, report, previous=previous, watch=watch)
+    METRICS.probe("healthy" if outcome.snapshot.healthy else "failing", outcome.diagnosis.code)
+    t = report.edge.timings
+    METRICS.phases(
+        {
+            "dns": t.dns_ms,
+            "connect": t.connect_ms,
+            "tls": t.tls_ms,
+            "server": t.server_ms,
+            "transfer": t.transfer_ms,
+            "total": t.total_ms,
+        }
+    )
+    return outcome
 
 
 def outcome_of(

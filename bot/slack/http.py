@@ -37,6 +37,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import HTTPLimits
+from bot.ops.logging import bind_request
+from bot.ops.metrics import METRICS
 from bot.slack.listener import ConnectionGuard
 from bot.slack.logs import Throttled
 from bot.slack.payload import shape_problem
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; aiohttp's default cap too
 MAX_FIELDS = 100  # a slash command has about a dozen
 SIGNATURE_MAX_AGE = 5 * 60  # seconds, as Slack recommends
@@ -79,14 +82,45 @@ def http_app(
     )
     web_app.router.add_post(EVENTS_PATH, endpoint.events)
     web_app.router.add_get(HEALTH_PATH, health_handler(health or always_ok("http")))
+    web_app.router.add_get(METRICS_PATH, metrics)
     return web_app
 
 
 def health_app(health: Health, *, guard: ConnectionGuard | None = None) -> web.Application:
-    """Only ``GET /healthz`` (Socket Mode)."""
+    """Only ``GET /healthz`` and ``GET /metrics`` (Socket Mode)."""
     web_app = web.Application(middlewares=[guard.middleware] if guard else [])
     web_app.router.add_get(HEALTH_PATH, health_handler(health))
+    web_app.router.add_get(METRICS_PATH, metrics)
     return web_app
+
+
+async def metrics(_: web.Request) -> web.Response:
+    """``GET /metrics``: this replica's metrics in Prometheus's text format."""
+    body, content_type = METRICS.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+def payload_kind(payload: dict[str, Any]) -> str:
+    """What a verified payload is, for metrics and logs: command, event, action, view, other."""
+    if "command" in payload:
+        return "command"
+    kind = payload.get("type")
+    if kind == "event_callback":
+        return "event"
+    if kind in ("block_actions", "block_suggestion", "interactive_message", "shortcut"):
+        return "action"
+    if kind in ("view_submission", "view_closed"):
+        return "view"
+    return "other"
+
+
+def request_hint(payload: dict[str, Any]) -> str | None:
+    """Slack's own id of a request, to follow it in the logs (an event id, a trigger id)."""
+    for key in ("event_id", "trigger_id"):
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def health_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -125,6 +159,7 @@ class Endpoint:
         self._throttled = Throttled(log)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
         try:
             payload = await self._verified_payload(request)
         except Refused as refused:
@@ -136,8 +171,16 @@ class Endpoint:
                 refused.reason,
                 refused.status,
             )
+            METRICS.requests.labels("refused").inc()
             return web.Response(status=refused.status, text=refused.reason + "\n")
-        return await self._dispatch(request, payload)
+        kind = payload_kind(payload)
+        request_id = bind_request(request_hint(payload))
+        METRICS.requests.labels(kind).inc()
+        retry = request.headers.get("X-Slack-Retry-Num")
+        log.info("%s received%s (%s)", kind, f", retry {retry[:4]}" if retry else "", request_id)
+        response = await self._dispatch(request, payload)
+        METRICS.ack(kind, response.status, time.perf_counter() - started)
+        return response
 
     async def _verified_payload(self, request: web.Request) -> dict[str, Any]:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")

@@ -4,18 +4,24 @@ Start-up, in this order:
 
 1. the settings (``Config.from_env``) and the knowledge base; a bad one stops start-up with exit
    2 and a message naming the variable or the file;
-2. the soft open-file limit is raised to the hard one, logging is set up;
+2. the soft open-file limit is raised to the hard one, logging is set up (text or JSON);
 3. the event loop starts with SIGINT and SIGTERM handled from its first step, so that every later
    state (checking the token, connecting, connected, reconnecting) stops within seconds;
-4. the listener on ``PORT`` (``bot.slack.listener``): ``POST /slack/events`` and ``GET /healthz``
-   in HTTP mode (``bot.slack.http``), only ``/healthz`` in Socket Mode; ``/healthz`` answers 503
-   with the reason until Slack has answered;
-5. ``auth.test`` checks the bot token, then in Socket Mode the link is opened
+4. the state (``bot.state``): this process's memory, or Redis with ``EO_REDIS_URL``; a Redis
+   that does not answer stops start-up with exit 2 naming the variable;
+5. the listener on ``PORT`` (``bot.slack.listener``): ``POST /slack/events``, ``GET /healthz``
+   and ``GET /metrics`` in HTTP mode (``bot.slack.http``), only the last two in Socket Mode;
+   ``/healthz`` answers 503 with the reason until Slack has answered, and 200 with
+   ``"degraded": true`` and the reason while Redis is lost (the replica still serves);
+6. ``auth.test`` checks the bot token, then in Socket Mode the link is opened
    (``bot.slack.socket_mode``). A refused token stops start-up with exit 2 and one line naming
    the variable; an unreachable Slack is tried again with back-off, one log line per attempt.
+   With a shared store, this replica then renews its watches and takes over the fleet's
+   orphaned ones (``bot.chat.fleet``).
 
-Stopping (a signal, or an app token refused later): no new requests, the link closes, the watches
-stop and each tells its thread, the background work drains.
+Stopping (a signal, or an app token refused later): no new requests, the link closes, the
+background work drains, and the watches stop: alone, each tells its thread; with a shared store,
+they are handed over to the other replicas (or to this one once restarted).
 """
 
 from __future__ import annotations
@@ -26,22 +32,25 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from aiohttp import web
 
 from bot.chat.conversation import Conversation
-from bot.chat.services import Services
+from bot.chat.fleet import Fleet
 from bot.config import Config, ConfigError
-from bot.knowledge import KnowledgeError, load
+from bot.knowledge import KnowledgeBase, KnowledgeError, load
+from bot.ops.logging import configure_logging
 from bot.slack.app import build_app, slack_conversation
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, health_app, http_app
 from bot.slack.listener import ConnectionGuard, raise_open_file_limit, start_listener
-from bot.slack.logs import configure_logging
-from bot.slack.services import make_client, services_from_config
+from bot.slack.services import make_client, services_from_config, state_from_config
 from bot.slack.socket_mode import SocketMode
 from bot.slack.startup import Backoff, Readiness, SlackAuthError, check_bot_token
+from bot.state import State, StoreUnavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXIT_OK, EXIT_CONFIG = 0, 2
 LISTEN_HOST = "0.0.0.0"
@@ -66,23 +75,38 @@ def serve_main(environ: Mapping[str, str]) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config.secrets)
+    configure_logging(config.secrets, fmt=config.log_format)
     before, after = raise_open_file_limit()
     if after != before:
         log.info("open-file limit raised from %d to %d", before, after)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(config, services_from_config(config, kb)))
+            asyncio.run(serve(config, kb))
     except (SlackAuthError, StartupError) as exc:
         print(f"eo-bot serve: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK
 
 
-async def serve(config: Config, services: Services, *, stop: asyncio.Event | None = None) -> None:
+async def serve(config: Config, kb: KnowledgeBase, *, stop: asyncio.Event | None = None) -> None:
     """Serve until ``stop`` is set (by default: SIGINT or SIGTERM). Raises ``SlackAuthError``
-    when Slack refuses a token and ``StartupError`` when the port cannot be listened on."""
+    when Slack refuses a token and ``StartupError`` when the port cannot be listened on or Redis
+    does not answer."""
     stop = stop or _stop_on_signals()  # first: nothing below may delay a signal
+    try:
+        state = await _until_stopped(state_from_config(config), stop)
+    except StoreUnavailable as exc:
+        raise StartupError(str(exc)) from None
+    if state is None:
+        return
+    try:
+        await _serve(config, kb, state, stop)
+    finally:
+        await state.close()
+
+
+async def _serve(config: Config, kb: KnowledgeBase, state: State, stop: asyncio.Event) -> None:
+    services = services_from_config(config, kb, state)
     client = make_client(config.bot_token, base_url=config.api_url)
     conversation = slack_conversation(services, client)
     app = build_app(conversation, client=client)
@@ -90,10 +114,15 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
     guard = ConnectionGuard(config.http)
     checker = make_client(config.bot_token, base_url=config.api_url, retries=False)
 
+    fleet: asyncio.Task[None] | None = None
+
     async def check_token() -> None:
+        nonlocal fleet
         await check_bot_token(
             checker, backoff=Backoff.from_settings(config.link), readiness=readiness
         )
+        if services.watch_store.shared:
+            fleet = asyncio.create_task(Fleet(conversation).run(), name="fleet")
 
     main: Callable[[], Awaitable[None]]
     if config.app_token is not None:
@@ -102,8 +131,14 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
             client=make_client(config.app_token, base_url=config.api_url, retries=False),
             settings=config.link,
             readiness=readiness,
+            seen=state.seen_envelopes,
         )
-        web_app = health_app(socket.health, guard=guard)
+
+        async def socket_health() -> tuple[bool, dict[str, object]]:
+            ok, details = await socket.health()
+            return ok, {**details, **state.health()}
+
+        web_app = health_app(socket_health, guard=guard)
 
         async def main() -> None:
             await check_token()
@@ -115,8 +150,8 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
 
         async def health() -> tuple[bool, dict[str, object]]:
             if readiness.ready:
-                return True, {"mode": "http"}
-            return False, {"mode": "http", "reason": readiness.reason}
+                return True, {"mode": "http", **state.health()}
+            return False, {"mode": "http", "reason": readiness.reason, "store": state.kind}
 
         web_app = http_app(app, signing_secret=config.signing_secret, health=health, guard=guard)
 
@@ -137,11 +172,15 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
     try:
         await _until_stopped(main(), stop)
     finally:
+        if fleet is not None:
+            fleet.cancel()  # first: a stopping replica takes no watch over
+            await asyncio.gather(fleet, return_exceptions=True)
         await _shutdown(runner, conversation)
 
 
-async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:
-    """Run ``work`` until it ends (its exception is raised) or ``stop`` is set (it is cancelled)."""
+async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Run ``work`` until it ends (its result is returned, its exception raised) or ``stop`` is
+    set (it is cancelled, and None is returned)."""
     task = asyncio.ensure_future(work)
     stopped = asyncio.create_task(stop.wait())
     try:
@@ -151,9 +190,12 @@ async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:
             pending.cancel()
         await asyncio.gather(stopped, return_exceptions=True)
         outcome = await asyncio.gather(task, return_exceptions=True)
-    error = outcome[0]
-    if isinstance(error, Exception):
-        raise error
+    result = outcome[0]
+    if isinstance(result, Exception):
+        raise result
+    if isinstance(result, BaseException):  # cancelled by the stop
+        return None
+    return result
 
 
 async def _shutdown(runner: web.AppRunner, conversation: Conversation) -> None:

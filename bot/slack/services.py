@@ -10,32 +10,76 @@ from typing import Any
 
 import aiohttp
 from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.services import Services
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
+from bot.ops.metrics import METRICS
 from bot.render.blocks import Message
 from bot.slack.startup import describe
-from bot.state.memory import ConcurrencyCap, RateLimiter
+from bot.state import State, memory_state, redis_state
 
 log = logging.getLogger(__name__)
+
+
+class _CountedRateLimits(AsyncRateLimitErrorRetryHandler):
+    """Retries 429s like slack_sdk's handler and counts each one (``eo_slack_api_calls``)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1]
+            METRICS.slack_call(method if "." in method else "response_url", "http_429")
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
     """Connection errors, 429 (honouring Retry-After) and 5xx are retried a few times."""
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        _CountedRateLimits(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
+
+
+class CountingWebClient(AsyncWebClient):
+    """The Web API client, counting (``eo_slack_api_calls``) and logging each call's outcome."""
+
+    async def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            response = await super().api_call(api_method, *args, **kwargs)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            METRICS.slack_call(api_method, error)
+            log.info("Slack %s: %s", api_method, error)
+            raise
+        except Exception:
+            METRICS.slack_call(api_method, "connection")
+            raise
+        METRICS.slack_call(api_method)
+        log.info("Slack %s: ok", api_method)
+        return response
 
 
 def make_client(
@@ -50,24 +94,55 @@ def make_client(
     kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
     plain = token.get_secret_value() if isinstance(token, SecretStr) else token
     if not retries:
-        return AsyncWebClient(token=plain, timeout=timeout, retry_handlers=[], **kwargs)
-    client = AsyncWebClient(token=plain, timeout=timeout, **kwargs)
+        return CountingWebClient(token=plain, timeout=timeout, retry_handlers=[], **kwargs)
+    client = CountingWebClient(token=plain, timeout=timeout, **kwargs)
     for handler in retry_handlers():
         if not any(type(h) is type(handler) for h in client.retry_handlers):
             client.retry_handlers.append(handler)
     return client
 
 
-def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
+def services_from_config(config: Config, kb: KnowledgeBase, state: State | None = None) -> Services:
+    """The conversation's services over ``state`` (by default this process's memory)."""
+    if state is None:
+        state = memory_state(
+            rate=(config.rate_count, config.rate_window), max_concurrent=config.max_concurrent
+        )
     return Services.build(
         kb,
         config.probe,
         visibility=config.visibility,
-        rate=RateLimiter(config.rate_count, config.rate_window),
-        cap=ConcurrencyCap(config.max_concurrent),
+        rate=state.rate,
+        alert_rate=state.alert_rate,
+        cap=state.cap,
+        seen_events=state.seen_events,
+        seen_messages=state.seen_messages,
+        history=state.history,
+        watch_store=state.watches,
+        replica=state.replica,
         watch_channels=config.watch_channels,
         watch=config.watch,
     )
+
+
+async def state_from_config(config: Config) -> State:
+    """Redis when ``EO_REDIS_URL`` is set (``StoreUnavailable`` if it does not answer), else
+    this process's memory."""
+    rate = (config.rate_count, config.rate_window)
+    if config.redis is None:
+        state = memory_state(rate=rate, max_concurrent=config.max_concurrent)
+    else:
+        state = await redis_state(
+            config.redis.url.get_secret_value(),
+            prefix=config.redis.prefix,
+            call_timeout=config.redis.timeout,
+            lease=config.watch.lease,
+            rate=rate,
+            max_concurrent=config.max_concurrent,
+            on_error=lambda op: METRICS.state_errors.labels(op).inc(),
+        )
+    METRICS.track_degraded(lambda: state.degraded)
+    return state
 
 
 async def respond(
@@ -104,10 +179,15 @@ async def send_to_response_url(response_url: str | None, payload: dict[str, Any]
     try:
         result = await client.send_dict(payload)
     except (aiohttp.ClientError, TimeoutError) as exc:
+        METRICS.slack_call("response_url", "connection")
         log.warning("could not post to response_url: %s", describe(exc))
         return
     if result.status_code >= 400:
+        METRICS.slack_call("response_url", f"http_{result.status_code}")
         log.warning("response_url answered %s: %s", result.status_code, result.body[:200])
+        return
+    METRICS.slack_call("response_url")
+    log.info("Slack response_url: ok")
 
 
 async def post(

@@ -15,7 +15,8 @@ envelope model (``SocketModeRequest``) and drives the websocket (aiohttp) itself
 - Each envelope is handed to Bolt as a ``socket_mode`` request and acknowledged on the link it
   came from with Bolt's answer (``payload``), whatever Bolt's status, so Slack does not redeliver
   something the bot cannot handle. An envelope seen before (Slack redelivers one whose ack it did
-  not get) is acknowledged again but not handled again.
+  not get, possibly to another replica's link) is acknowledged again but not handled again: the
+  envelope ids go through ``seen``, which a fleet shares in Redis.
 - ``health()`` says whether a link is up, and if not, why (for ``/healthz``).
 """
 
@@ -29,7 +30,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
-from cachetools import TTLCache
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -37,8 +37,13 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackLink
+from bot.ops.logging import bind_request
+from bot.ops.metrics import METRICS
+from bot.slack.http import payload_kind
 from bot.slack.payload import shape_problem
 from bot.slack.startup import Backoff, Readiness, Unreachable, call_slack, describe, until_answered
+from bot.state.base import Dedupe
+from bot.state.memory import Seen
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +117,16 @@ class SocketMode:
         client: AsyncWebClient,
         settings: SlackLink,
         readiness: Readiness | None = None,
+        seen: Dedupe | None = None,
     ) -> None:
-        """``client`` carries the app token (``xapp-...``) and no retry handlers of its own."""
+        """``client`` carries the app token (``xapp-...``) and no retry handlers of its own;
+        ``seen`` remembers the envelopes handled (this process's memory by default)."""
         self._app = app
         self._client = client
         self._settings = settings
         self._readiness = readiness or Readiness()
         self._backoff = Backoff.from_settings(settings)
-        self._seen: TTLCache[str, float] = TTLCache(maxsize=50_000, ttl=SEEN_TTL)
+        self._seen: Dedupe = seen if seen is not None else Seen(ttl=SEEN_TTL, max_size=50_000)
         self._links: list[_Link] = []
         self._numbers = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -238,11 +245,6 @@ class SocketMode:
                 "Socket Mode: ignored a message of type %r without an envelope id", str(kind)[:40]
             )
             return
-        if envelope_id in self._seen:
-            log.info("Socket Mode: envelope %s delivered again; acknowledged again", envelope_id)
-            self._spawn(self._ack(link, {"envelope_id": envelope_id}))
-            return
-        self._seen[envelope_id] = time.monotonic()
         self._spawn(self._handle(link, message, envelope_id))
 
     def _spawn(self, work: Any) -> None:
@@ -251,7 +253,18 @@ class SocketMode:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, link: _Link, message: dict[str, Any], envelope_id: str) -> None:
+        started = time.perf_counter()
+        bind_request(envelope_id)
         ack: dict[str, Any] = {"envelope_id": envelope_id}
+        if not await self._seen.first(f"envelope:{envelope_id}"):
+            log.info("Socket Mode: envelope %s delivered again; acknowledged again", envelope_id)
+            await self._ack(link, ack)
+            return
+        payload = message.get("payload")
+        kind = payload_kind(payload) if isinstance(payload, dict) else "other"
+        METRICS.requests.labels(kind).inc()
+        log.info("Socket Mode: %s received in envelope %s", kind, envelope_id)
+        status = 200
         try:
             request = SocketModeRequest.from_dict(message)
             if request is None:
@@ -263,6 +276,7 @@ class SocketMode:
                 AsyncBoltRequest(mode="socket_mode", body=request.payload, headers=_retry(request))
             )
         except Exception as exc:  # an envelope Bolt cannot take: say so once, ack, move on
+            status = 400
             log.warning(
                 "Socket Mode: could not handle an envelope of type %s: %s: %s",
                 str(message.get("type"))[:40],
@@ -270,10 +284,12 @@ class SocketMode:
                 str(exc)[:200],
             )
         else:
-            payload = _ack_payload(response)
-            if payload is not None:
-                ack["payload"] = payload
+            status = response.status
+            answer = _ack_payload(response)
+            if answer is not None:
+                ack["payload"] = answer
         await self._ack(link, ack)
+        METRICS.ack(kind, status, time.perf_counter() - started)
 
     async def _ack(self, link: _Link, ack: dict[str, Any]) -> None:
         """On the envelope's own link if still open, else on the newest open one."""

@@ -74,7 +74,7 @@ async def test_idle_sockets_beyond_the_open_file_limit_do_not_starve_healthz(
         await served.wait_health(200)
         async with idle_sockets(served.port, 600):
             status, body = await served.health()
-            assert (status, body) == (200, {"ok": True, "mode": "http"})
+            assert (status, body) == (200, {"ok": True, "mode": "http", "store": "memory"})
         assert await served.stop() == 0
     assert "Traceback" not in served.log
     assert "out of system resource" not in served.log

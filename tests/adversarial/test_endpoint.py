@@ -27,7 +27,7 @@ from bot.slack.app import build_app, slack_conversation
 from bot.slack.http import http_app
 from bot.slack.listener import ConnectionGuard, start_listener
 from bot.slack.services import make_client
-from tests.slack.conftest import SECRET, TOKEN, Bot, fixture, loopback_settings, sign
+from tests.slack.conftest import SECRET, TOKEN, Bot, acked, fixture, loopback_settings, sign
 from tests.slack.fake_slack import FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
@@ -164,7 +164,7 @@ async def test_a_command_that_says_payload_is_answered(bot: Bot) -> None:
     ``/eo payload too large`` (EdgeOne's 413) used to vanish as an empty body."""
     response = await bot.command("payload too large")
     assert response.status == 200
-    (answer,) = await bot.fake.wait_calls("response_url")
+    answer = await acked(response)
     assert "413" in answer.text or "payload" in answer.text.lower()
 
 

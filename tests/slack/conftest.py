@@ -26,7 +26,7 @@ from bot.slack.http import http_app
 from bot.slack.listener import ConnectionGuard, start_listener
 from bot.slack.services import make_client
 from bot.state.memory import RateLimiter
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import Call, FakeSlack
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -56,6 +56,30 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or ""}
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The endpoint's answer to one request: its status and body, read before the connection
+    went back to the pool."""
+
+    status: int
+    body: bytes
+
+    async def read(self) -> bytes:
+        return self.body
+
+    async def text(self) -> str:
+        return self.body.decode()
+
+    async def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def acked(response: Answered) -> Call:
+    """The message a request's acknowledgement carries (an answer sent in the ack itself)."""
+    assert response.body, "the acknowledgement carries no message"
+    return Call("ack", json.loads(response.body), "", {}, time.monotonic())
+
+
 @dataclass
 class Bot:
     fake: FakeSlack
@@ -66,14 +90,13 @@ class Bot:
 
     async def post(
         self, body: bytes, content_type: str, headers: dict[str, str] | None = None
-    ) -> aiohttp.ClientResponse:
+    ) -> Answered:
         sent = {"Content-Type": content_type, **sign(body)}
         sent.update(headers or {})
         async with self.session.post(self.url, data=body, headers=sent) as response:
-            await response.read()
-            return response
+            return Answered(response.status, await response.read())
 
-    async def command(self, text: str, **fields: str) -> aiohttp.ClientResponse:
+    async def command(self, text: str, **fields: str) -> Answered:
         form = fixture("slash_command.json")
         form.update(text=text, response_url=self.fake.response_url("cmd"), **fields)
         body = urllib.parse.urlencode(form).encode()
@@ -81,10 +104,10 @@ class Bot:
 
     async def event(
         self, envelope: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> aiohttp.ClientResponse:
+    ) -> Answered:
         return await self.post(json.dumps(envelope).encode(), "application/json", headers)
 
-    async def action(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+    async def action(self, payload: dict[str, Any]) -> Answered:
         payload = copy.deepcopy(payload)
         payload["response_url"] = self.fake.response_url("action")
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()

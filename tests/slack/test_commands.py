@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 from tests.servers import HTTPServer
-from tests.slack.conftest import Bot, fixture
+from tests.slack.conftest import Bot, acked, fixture
 
 
 async def test_answer_is_ephemeral_with_share_button(bot: Bot) -> None:
     response = await bot.command("524")
     assert response.status == 200
-    (call,) = await bot.fake.wait_calls("response_url")
+    call = await acked(response)  # the answer is the acknowledgement: no second HTTP call
+    await bot.settle()
+    assert bot.fake.of("response_url") == []
     assert call.body["response_type"] == "ephemeral"
     assert "524" in call.text
     buttons = [e for b in call.blocks if b["type"] == "actions" for e in b["elements"]]
@@ -21,15 +23,13 @@ async def test_answer_is_ephemeral_with_share_button(bot: Bot) -> None:
 
 
 async def test_help(bot: Bot) -> None:
-    await bot.command("help")
-    (call,) = await bot.fake.wait_calls("response_url")
+    call = await acked(await bot.command("help"))
     assert "/eo probe" in call.block_text()
     assert call.body["response_type"] == "ephemeral"
 
 
 async def test_weak_match_offers_did_you_mean_buttons(bot: Bot) -> None:
-    await bot.command("timeot")
-    (call,) = await bot.fake.wait_calls("response_url")
+    call = await acked(await bot.command("timeot"))
     picks = [e for b in call.blocks if b["type"] == "actions" for e in b["elements"]]
     assert picks, call.block_text()
     assert all(p["action_id"].startswith("eo_pick:") for p in picks)
@@ -38,8 +38,7 @@ async def test_weak_match_offers_did_you_mean_buttons(bot: Bot) -> None:
     payload = fixture("block_actions_share.json")
     payload["actions"][0].update(action_id=picks[0]["action_id"], value=picks[0]["value"])
     await bot.action(payload)
-    calls = await bot.fake.wait_calls("response_url", 2)
-    chosen = calls[1]
+    (chosen,) = await bot.fake.wait_calls("response_url")
     assert chosen.body["replace_original"] is True
     entry = bot.services.kb.get(picks[0]["value"])
     assert entry is not None
@@ -90,6 +89,5 @@ async def test_probe_of_refused_target_is_answered_privately(bot: Bot) -> None:
 
 
 async def test_probe_without_url_explains_usage(bot: Bot) -> None:
-    await bot.command("probe")
-    (call,) = await bot.fake.wait_calls("response_url")
+    call = await acked(await bot.command("probe"))
     assert "Usage" in call.text

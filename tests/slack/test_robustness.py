@@ -15,7 +15,7 @@ from bot.probe.runner import ProgressCallback
 from bot.state.memory import ConcurrencyCap, RateLimiter
 from tests.servers import HTTPServer
 from tests.servers.http import RecordedRequest, Response
-from tests.slack.conftest import SECRET, Bot, fixture, sign
+from tests.slack.conftest import SECRET, Bot, acked, fixture, sign
 
 
 def _command_body(bot: Bot, text: str) -> bytes:
@@ -148,8 +148,7 @@ async def test_probe_in_channel_without_the_bot_explains_privately(bot: Bot) -> 
 
 async def test_tokens_do_not_reach_logs(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
-        await bot.command("524")
-        await bot.fake.wait_calls("response_url")
+        await acked(await bot.command("524"))
         await bot.event(fixture("message_im.json"))
         await bot.fake.wait_calls("chat.postMessage")
         await bot.settle()

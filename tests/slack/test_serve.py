@@ -97,14 +97,16 @@ async def test_serve_answers_a_signed_command(served: str, fake: FakeSlack) -> N
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{served}/slack/events", data=body, headers=headers) as response:
             assert response.status == 200
+            answer = await response.json()  # the answer is the acknowledgement itself
         async with session.post(
             f"{served}/slack/events", data=body, headers={"Content-Type": headers["Content-Type"]}
         ) as response:
             assert response.status == 401
         async with session.get(f"{served}/healthz") as response:
             assert (await response.json())["mode"] == "http"
-    (call,) = await fake.wait_calls("response_url")
-    assert "524" in call.text
+    assert "524" in answer["text"]
+    assert answer["response_type"] == "ephemeral"
+    assert fake.of("response_url") == []
 
 
 async def test_sigterm_stops_watches_and_tells_their_threads(fake: FakeSlack) -> None:

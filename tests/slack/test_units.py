@@ -8,8 +8,8 @@ from slack_sdk.models.blocks import SectionBlock
 from bot.config import Config, ConfigError
 from bot.intent import Ask, Empty, Help, Invalid, Probe, parse
 from bot.knowledge import Answer, Matcher
+from bot.ops.logging import SecretFilter
 from bot.render.blocks import CUT, MAX_BLOCKS, answer_message, cut, fit, help_message, notice
-from bot.slack.logs import SecretFilter
 from bot.slack.server import serve_main
 from bot.state.memory import ConcurrencyCap, RateLimiter, Seen
 
