@@ -52,7 +52,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "slash_command.json"
 LOOPBACK = "127.0.0.1"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-1234-5678-benchtokenvalue"
-EO, NOOP = "eo-bot", "no-op"
+EO, NOOP, EO_REDIS = "eo-bot", "no-op", "eo-bot+redis"
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the machine's Redis (bench keys under their own prefix)
 
 RATE = 200.0  # requests/s
 DURATION_S = 5.0  # of load per server, split over its rounds
@@ -66,7 +67,8 @@ _NS_PER_MS = 1_000_000
 
 
 def _child(kind: str, api_url: str, conn: Connection) -> None:
-    """Entry point of a child process: ``fake`` (the fake Slack), ``eo-bot`` or ``no-op``."""
+    """Entry point of a child process: ``fake`` (the fake Slack), ``eo-bot`` (state in memory),
+    ``eo-bot+redis`` (state in Redis) or ``no-op``."""
     asyncio.run(_child_main(kind, api_url, conn))
 
 
@@ -86,7 +88,7 @@ async def _child_main(kind: str, api_url: str, conn: Connection) -> None:
         await fake.stop()
         conn.send("stopped")
         return
-    app = _eo_app(api_url) if kind == EO else _noop_app(api_url)
+    app = await _eo_app(api_url, redis=kind == EO_REDIS) if kind != NOOP else _noop_app(api_url)
     from bot.slack.http import http_app
 
     runner = web.AppRunner(http_app(app, signing_secret=SECRET), access_log=None)
@@ -102,21 +104,28 @@ async def _child_main(kind: str, api_url: str, conn: Connection) -> None:
     conn.send("stopped")
 
 
-def _eo_app(api_url: str) -> Any:
-    """The app as ``serve`` builds it in HTTP mode, the Web API pointed at ``api_url``."""
+async def _eo_app(api_url: str, *, redis: bool = False) -> Any:
+    """The app as ``serve`` builds it in HTTP mode, the Web API pointed at ``api_url``; its state
+    in memory, or in Redis under a prefix of its own."""
+    import secrets
+
     from bot.config import Config
     from bot.knowledge import load
     from bot.slack.app import build_app, slack_conversation
-    from bot.slack.services import make_client, services_from_config
+    from bot.slack.services import make_client, services_from_config, state_from_config
 
     environ = {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
     }
+    if redis:
+        environ["EO_REDIS_URL"] = REDIS_URL
+        environ["EO_REDIS_PREFIX"] = f"eo-bench-{secrets.token_hex(4)}"
     config = Config.from_env(environ)
     client = make_client(config.bot_token, base_url=config.api_url)
-    conversation = slack_conversation(services_from_config(config, load()), client)
+    state = await state_from_config(config)
+    conversation = slack_conversation(services_from_config(config, load(), state), client)
     return build_app(conversation, client=client)
 
 
@@ -259,7 +268,8 @@ class SlackFigures:
     noop: Latency
     send_lag: Latency  # how late the sender was against its schedule, both servers
     eo_sent: int  # including warm-up
-    eo_answered: int  # response_url answers the fake Slack received
+    eo_answered: int  # answers: in the acks, and at the fake Slack's response_url
+    eo_in_ack: int = 0  # answers carried by the acknowledgement itself
 
     @property
     def ratio_p50(self) -> float:
@@ -291,26 +301,29 @@ def signed_command(response_url: str, text: str = "524") -> tuple[bytes, dict[st
 
 async def _send(
     session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str], due: float
-) -> tuple[int, int]:
+) -> tuple[int, int, bool]:
+    """(latency from ``due``, status, whether the ack carried the answer)."""
     try:
         async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
+            answer = await response.read()
             status = response.status
     except (aiohttp.ClientError, TimeoutError):
-        status = 0
-    return round((time.perf_counter() - due) * 1e9), status
+        status, answer = 0, b""
+    return round((time.perf_counter() - due) * 1e9), status, bool(answer)
 
 
 async def _open_loop(
-    url: str, response_url: str, *, rate: float, count: int
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Send ``count`` requests at ``rate``/s without waiting; (latencies, sender lateness)."""
+    url: str | Sequence[str], response_url: str, *, rate: float, count: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """Send ``count`` requests at ``rate``/s without waiting (to the ``url``s in turn);
+    (latencies, sender lateness, answers carried by the acks)."""
+    urls = [url] if isinstance(url, str) else list(url)
     body, headers = signed_command(response_url)
     interval = 1.0 / rate
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        tasks: list[asyncio.Task[tuple[int, int]]] = []
+        tasks: list[asyncio.Task[tuple[int, int, bool]]] = []
         lags: list[tuple[int, int]] = []
         start = time.perf_counter() + 0.01
         for i in range(count):
@@ -319,9 +332,11 @@ async def _open_loop(
             if delay > 0:
                 await asyncio.sleep(delay)
             lags.append((max(0, round((time.perf_counter() - due) * 1e9)), 200))
-            tasks.append(asyncio.create_task(_send(session, url, body, headers, due)))
-        samples = list(await asyncio.gather(*tasks))
-    return samples, lags
+            target = urls[i % len(urls)]
+            tasks.append(asyncio.create_task(_send(session, target, body, headers, due)))
+        sent = await asyncio.gather(*tasks)
+    samples = [(ns, status) for ns, status, _ in sent]
+    return samples, lags, sum(1 for *_, in_ack in sent if in_ack)
 
 
 def measure(
@@ -340,15 +355,19 @@ def measure(
     kept: dict[str, list[tuple[int, int]]] = {EO: [], NOOP: []}
     lags: list[tuple[int, int]] = []
     order: list[str] = []
-    eo_sent = 0
+    eo_sent = in_ack = 0
 
     def run(name: str, count: int) -> list[tuple[int, int]]:
-        nonlocal eo_sent
+        nonlocal eo_sent, in_ack
         url = servers.url(children[name])
-        samples, lag = asyncio.run(_open_loop(url, servers.response_url, rate=rate, count=count))
+        samples, lag, acked = asyncio.run(
+            _open_loop(url, servers.response_url, rate=rate, count=count)
+        )
         if name == EO:
             eo_sent += count
-            servers.settle(eo_sent)  # the bot's answers are out before the next round starts
+            in_ack += acked
+            # the bot's follow-ups are out before the next round starts
+            servers.settle(eo_sent - in_ack)
         lags.extend(lag)
         return samples
 
@@ -369,7 +388,8 @@ def measure(
         noop=Latency.of(kept[NOOP]),
         send_lag=Latency.of(lags),
         eo_sent=eo_sent,
-        eo_answered=servers.settle(eo_sent),
+        eo_answered=in_ack + servers.settle(eo_sent - in_ack),
+        eo_in_ack=in_ack,
     )
 
 
@@ -397,7 +417,7 @@ def format_report(machine: Machine, figures: SlackFigures) -> str:
         f"  ratio eo-bot / no-op: p50 {f.ratio_p50:.2f}x, p99 {f.ratio_p99:.2f}x",
         f"  sender lateness against its schedule: p50 {f.send_lag.p50:.2f} ms, "
         f"p99 {f.send_lag.p99:.2f} ms, max {f.send_lag.max:.2f} ms",
-        f"  eo-bot answers at the fake Slack's response_url: {f.eo_answered} of {f.eo_sent} "
+        f"  eo-bot answers: {f.eo_answered} of {f.eo_sent}, {f.eo_in_ack} in the ack itself "
         "(warm-up included)",
     ]
     return "\n".join(lines)

@@ -36,6 +36,7 @@ from prometheus_client import (
 )
 
 _ERROR = re.compile(r"[a-z0-9_]{1,40}")
+_METHOD = re.compile(r"[A-Za-z0-9_.]{1,60}")
 ACK_BUCKETS = (0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0)
 PHASE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)
 PHASES = ("dns", "connect", "tls", "server", "transfer", "total")
@@ -104,7 +105,7 @@ class Metrics:
                 self.probe_phase.labels(phase).observe(ms / 1000)
 
     def slack_call(self, method: str, error: str = "ok") -> None:
-        method = method if _ERROR.fullmatch(method.replace(".", "_")) else "other"
+        method = method if _METHOD.fullmatch(method) else "other"
         self.slack_calls.labels(method, error if _ERROR.fullmatch(error) else "other").inc()
 
     def ack(self, kind: str, status: int, seconds: float) -> None:
