@@ -31,10 +31,15 @@ _HELP_WORDS = frozenset(
     {"help", "?", "usage", "-h", "--help", "h", "？", "帮助", "用法", "使用说明"}
 )
 # Chinese commands: the word, then a space, a colon or straight away the URL or host.
-_ZH_PROBE = re.compile(r"^(?:探测|诊断)(?:\s*[:：]\s*|\s+|(?=[A-Za-z0-9\[]))")
-_ZH_WATCH = re.compile(r"^(?:监控|观察)(?:\s*[:：]\s*|\s+|(?=[A-Za-z0-9\[]))")
+_ZH_PROBE = re.compile(r"^(?:探测|诊断)(?:\s*[:：]\s*|\s+|$|(?=[A-Za-z0-9\[]))")
+_ZH_WATCH = re.compile(r"^(?:监控|观察)(?:\s*[:：]\s*|\s+|$|(?=[A-Za-z0-9\[]))")
 _ZH_UNWATCH = re.compile(r"^(?:取消|停止|结束|别再?)(?:监控|观察)|^(?:取消|停止)[。.!！]*$")
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+# A URL ends at the first Chinese character: Chinese is written without a space after a link
+# ("https://shop.example.com/cart，一直报502" once NFKC turned the comma into ","). A path in
+# Chinese characters is read up to there; Slack sends such links percent-encoded anyway.
+_URL = re.compile(
+    r"\bhttps?://[^\s<>\"'\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+", re.I
+)
 _TRAILING = ".,;:!?)]}>'\"…"
 _ORIGIN = re.compile(r"(?<![\w-])origin\s*[=:]\s*(\S*)", re.IGNORECASE)
 _ORIGIN_VALUE = re.compile(

@@ -41,7 +41,10 @@ _MASK = "\x00"  # replaces URLs and hosts in the scanned text; to_plain removes 
 
 # -- URLs and hosts ------------------------------------------------------------------------------
 
-_URL = re.compile(r"https?://[^\s<>\"'`\x00]+", re.IGNORECASE)
+# Chinese text may follow a URL without a space ("…/orders，源站超时"): the URL ends there.
+_URL = re.compile(
+    r"https?://[^\s<>\"'`\x00\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+", re.I
+)
 _URL_TRAILING = ".,;:!?)]}>'\"…*_"
 
 # A bare DNS name: 2-9 labels, a letters-only TLD, an optional port and path (kept in the span so
