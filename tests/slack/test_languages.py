@@ -12,7 +12,7 @@ from bot.chat.watches import WatchSettings
 from tests.i18n.conftest import ChineseDiagnoser
 from tests.i18n.mixing import english_runs, has_chinese
 from tests.servers import HTTPServer, Response
-from tests.slack.conftest import Bot
+from tests.slack.conftest import Bot, fixture
 from tests.slack.fake_slack import Call
 from tests.slack.test_oncall import THREAD, alert_event, buttons, home_opened, mention, press
 
@@ -222,3 +222,16 @@ async def test_every_chinese_message_stays_within_block_kit_limits(bot: Bot) -> 
                 assert all(len(e["text"]) <= 3000 for e in block["elements"])
             elif block["type"] == "actions":
                 assert all(len(e["text"]["text"]) <= 75 for e in block["elements"])
+
+
+async def test_sharing_a_chinese_answer_posts_it_in_chinese(bot: Bot) -> None:
+    await bot.command("回源超时怎么办")
+    (private,) = await bot.fake.wait_calls("response_url")
+    payload = fixture("block_actions_share.json")
+    payload["actions"][0]["value"] = buttons(private)["eo_share"]["value"]
+    await bot.action(payload)
+    _private, shared, deleted = await bot.fake.wait_calls("response_url", 3)
+    assert deleted.body == {"delete_original": True}
+    assert shared.body["response_type"] == "in_channel"
+    assert_chinese(shared)
+    assert "源站响应超时" in shared.block_text()
