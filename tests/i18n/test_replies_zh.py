@@ -263,3 +263,17 @@ def _view_texts(node: Any) -> list[str]:
     if isinstance(node, list):
         return [t for item in node for t in _view_texts(item)]
     return []
+
+
+def test_an_entry_without_chinese_text_says_so_in_chinese(kb: KnowledgeBase) -> None:
+    # A team's own runbook may be English only: shown as it is, with a Chinese line saying so.
+    english_only = replace(entry(kb), zh=None)
+    message = render(EntryReply(english_only, language="zh"))
+    text = shown(message)
+    assert "这个条目还没有中文内容" in text
+    assert english_only.title in text
+    assert "由谁返回" in text  # our own words stay Chinese
+    console = render_reply(EntryReply(english_only, language="zh"))
+    assert console is not None
+    assert "这个条目还没有中文内容" in console
+    assert "这个条目还没有中文内容" not in shown(render(EntryReply(entry(kb), language="zh")))
