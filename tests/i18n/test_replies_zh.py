@@ -35,7 +35,6 @@ from bot.probe.models import ProbeReport, ProbeResult
 from bot.render.blocks import render
 from bot.render.chat_text import render_reply
 from bot.render.home import home_view
-from tests.i18n.conftest import in_chinese
 from tests.i18n.mixing import english_runs, has_chinese
 from tests.render.test_chat_replies import assert_within_limits, shown
 from tests.test_diagnosis import ORIGIN_IP, STARTED, URL, edge, failing, origin
@@ -55,9 +54,7 @@ def outcome(
     **fields: Any,
 ) -> ProbeOutcome:
     report = ProbeReport(edge=result or failing("connect:timeout"), origin=origin_result)
-    diagnosis = diagnose(report, kb, stated_code=code)
-    if lang == "zh":
-        diagnosis = in_chinese(diagnosis)
+    diagnosis = diagnose(report, kb, stated_code=code, language=lang)
     return ProbeOutcome(
         request=ProbeRequest(URL, code=code, language=lang),
         report=report,

@@ -155,13 +155,3 @@ def test_the_adapter_passes_the_language_to_a_diagnosis_that_takes_one(kb: Knowl
     report = ProbeReport(edge=failing("connect:timeout"))
     assert diagnoser(report, 522, "zh").summary == "中文"
     assert asked == [(522, "zh")]
-
-
-def test_the_adapter_leaves_the_language_out_for_a_diagnosis_without_one(kb: KnowledgeBase) -> None:
-    def english_only(
-        report: ProbeReport, kb: KnowledgeBase, *, stated_code: int | None = None
-    ) -> Diagnosis:
-        return _diagnosis("English")
-
-    diagnoser = diagnoser_of(english_only, kb)
-    assert diagnoser(ProbeReport(edge=failing("connect:timeout")), None, "zh").summary == "English"
