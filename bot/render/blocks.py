@@ -60,7 +60,7 @@ from bot.chat.snapshot import Change
 from bot.chat.words import phase, side, verdict, watch_event_text, watch_info_text
 from bot.diagnosis import Diagnosis
 from bot.i18n.catalogue import N_, plural, texts
-from bot.i18n.language import Language, detect
+from bot.i18n.language import Language, detect, language_of
 from bot.knowledge.localized import localize
 from bot.knowledge.matcher import MAX_QUERY_CHARS, Answer, Match
 from bot.knowledge.models import Entry
@@ -157,7 +157,7 @@ def answer_message(
                         ButtonElement(
                             text=_plain(short(_button_label(m, lang), MAX_BUTTON_TEXT)),
                             action_id=f"{PICK}:{i}",
-                            value=m.entry.id,
+                            value=entry_value(m.entry.id, lang),
                         )
                         for i, m in enumerate(answer.suggestions[:5])
                     ]
@@ -195,7 +195,7 @@ def entry_message(entry: Entry, *, share: bool = False, language: Language = "en
     """One knowledge entry in full (after a did-you-mean pick)."""
     blocks = entry_blocks(entry, language=language)
     if share:
-        blocks.append(share_actions(f"id:{entry.id}", language=language))
+        blocks.append(share_actions(f"id:{entry_value(entry.id, language)}", language=language))
     return _message(blocks, _entry_fallback(entry, language), language)
 
 
@@ -274,6 +274,18 @@ def help_message(language: Language = "en") -> Message:
     body = _(HELP_TEXT)
     blocks: list[Block] = [header(_(TITLE)), section(body, language=language)]
     return _message(blocks, _unmark(body), language)
+
+
+def entry_value(entry_id: str, language: Language) -> str:
+    """A button value naming an entry and the language to show it in (``sa-524@zh``; English
+    is left out, so values from before languages read back as English)."""
+    return entry_id if language == "en" else f"{entry_id}@{language}"
+
+
+def read_entry_value(value: str) -> tuple[str, Language]:
+    """``entry_value`` read back; an unknown language reads as English."""
+    entry_id, _, suffix = value.partition("@")
+    return entry_id, language_of(suffix) or "en"
 
 
 def notice(text: str, *, emoji: str = "", language: Language = "en") -> Message:

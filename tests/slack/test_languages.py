@@ -235,3 +235,36 @@ async def test_sharing_a_chinese_answer_posts_it_in_chinese(bot: Bot) -> None:
     assert shared.body["response_type"] == "in_channel"
     assert_chinese(shared)
     assert "源站响应超时" in shared.block_text()
+
+
+async def test_did_you_mean_in_chinese_shows_the_picked_entry_in_chinese_and_shares_it(
+    bot: Bot,
+) -> None:
+    await bot.command("请求被拦截")
+    (offer,) = await bot.fake.wait_calls("response_url")
+    assert_chinese(offer)
+    pick = next(b for action, b in buttons(offer).items() if action.startswith("eo_pick"))
+    assert pick["value"].endswith("@zh")
+    payload = fixture("block_actions_share.json")
+    payload["actions"][0].update(action_id="eo_pick:0", value=pick["value"])
+    await bot.action(payload)
+    _offer, picked = await bot.fake.wait_calls("response_url", 2)
+    assert picked.body["replace_original"] is True
+    assert_chinese(picked)
+    share = buttons(picked)["eo_share"]["value"]
+    assert share.startswith("id:") and share.endswith("@zh")
+    payload["actions"][0].update(action_id="eo_share", value=share)
+    await bot.action(payload)
+    _o, _p, shared, _deleted = await bot.fake.wait_calls("response_url", 4)
+    assert shared.body["response_type"] == "in_channel"
+    assert_chinese(shared)
+    assert "分享" in shared.text
+
+
+async def test_an_entry_value_from_before_languages_reads_as_english(bot: Bot) -> None:
+    payload = fixture("block_actions_share.json")
+    payload["actions"][0].update(action_id="eo_pick:0", value="sa-524")
+    await bot.action(payload)
+    (picked,) = await bot.fake.wait_calls("response_url")
+    assert not has_chinese(picked.block_text())
+    assert "524" in picked.block_text()
