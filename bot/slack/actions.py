@@ -215,7 +215,8 @@ async def pick(conversation: Conversation, body: dict[str, Any], value: str) -> 
     entry_id, language = read_entry_value(value)
     entry = conversation.services.kb.get(entry_id)
     if entry is None:
-        gone = texts(language)("That entry is no longer in the knowledge base.")
+        _ = texts(language)
+        gone = _("That entry is no longer in the knowledge base.")
         await respond(response_url, notice(gone, language=language))
         return
     ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))

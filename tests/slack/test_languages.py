@@ -252,7 +252,8 @@ async def test_did_you_mean_in_chinese_shows_the_picked_entry_in_chinese_and_sha
     assert picked.body["replace_original"] is True
     assert_chinese(picked)
     share = buttons(picked)["eo_share"]["value"]
-    assert share.startswith("id:") and share.endswith("@zh")
+    assert share.startswith("id:")
+    assert share.endswith("@zh")
     payload["actions"][0].update(action_id="eo_share", value=share)
     await bot.action(payload)
     _o, _p, shared, _deleted = await bot.fake.wait_calls("response_url", 4)
