@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from bot import __version__
 
 if TYPE_CHECKING:
+    from bot.i18n.language import Choice
     from bot.render.text import Style
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
@@ -49,6 +50,10 @@ PROBE_ENVIRONMENT = (
 KNOWLEDGE_ENVIRONMENT = (
     ("EO_KNOWLEDGE_DIRS", "extra knowledge directories, separated by ':' (team runbooks)"),
 )
+LANGUAGE_ENVIRONMENT = (
+    ("EO_LANGUAGE", "answer in: auto (the question's language; default), en or zh"),
+)
+LANGUAGES = ("auto", "en", "zh")
 # What `serve` reads (bot/config.py); tests/test_cli.py checks the list against the code.
 SERVE_ENVIRONMENT = (
     ("SLACK_BOT_TOKEN", "bot token, xoxb-... (required)"),
@@ -74,6 +79,7 @@ SERVE_ENVIRONMENT = (
     ("EO_REDIS_PREFIX", "prefix of the bot's Redis keys (default eo-bot)"),
     ("EO_REDIS_TIMEOUT", "longest wait for Redis before answering from memory (default 0.5 s)"),
     ("EO_LOG_FORMAT", "text (default) or json: one object per line with a request id"),
+    *LANGUAGE_ENVIRONMENT,
     *KNOWLEDGE_ENVIRONMENT,
     *PROBE_ENVIRONMENT,
 )
@@ -103,12 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explain an EdgeOne status code, error name or symptom from the knowledge "
         "base. Exit status: 0 something matched, 1 nothing matched well (suggestions are "
         "offered), 2 bad usage or an empty question.",
-        epilog=_environment("environment", KNOWLEDGE_ENVIRONMENT),
+        epilog=_environment("environment", (*LANGUAGE_ENVIRONMENT, *KNOWLEDGE_ENVIRONMENT)),
         formatter_class=raw,
     )
     ask.add_argument("query", nargs="+", help="e.g. 524, NODE_FUNCTION_INVOCATION_TIMEOUT, ...")
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--limit", type=int, default=5, help="most matches to list (default 5)")
+    _language_flag(ask, "auto: the question's language")
 
     probe = sub.add_parser(
         "probe",
@@ -117,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and name the EdgeOne code, the side at fault and what to check. On a terminal, a probe "
         "that takes more than a second shows its progress on stderr. Exit status: 0 the probe "
         "ran (whatever it found), 2 invalid or refused input.",
-        epilog=_environment("environment (flags add to or replace these)", PROBE_ENVIRONMENT),
+        epilog=_environment(
+            "environment (flags add to or replace these)",
+            (*PROBE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT),
+        ),
         formatter_class=raw,
     )
     probe.add_argument("url", help="http(s) URL, or a bare host (https is assumed)")
@@ -159,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadline", type=float, metavar="SECONDS", help="hard cap on the whole probe (default 20)"
     )
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
+    _language_flag(probe, "auto: English, as there is no question to read")
 
     sub.add_parser(
         "serve",
@@ -169,13 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_environment("environment", SERVE_ENVIRONMENT),
         formatter_class=raw,
     )
-    sub.add_parser(
+    console = sub.add_parser(
         "console",
         help="type what you would type in Slack and see the same answers (reads a pipe too)",
         description="The Slack experience in a terminal: /eo 524, @eo URL gives 522, again, "
         "compare HOST[:PORT], watch URL for 10m, unwatch, help, quit. Reads one message per "
-        "line from a pipe too. EO_PROBE_* and EO_WATCH_* settings apply as in Slack.",
+        "line from a pipe too. EO_PROBE_*, EO_WATCH_* and EO_LANGUAGE settings apply as in "
+        "Slack.",
     )
+    _language_flag(console, "auto: each line's own language")
 
     kb = sub.add_parser(
         "kb",
@@ -192,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dirs", nargs="*", type=Path, help="extra knowledge directories")
     kb.set_defaults(kb_parser=kb)  # `eo-bot kb` alone prints its help
     return parser
+
+
+def _language_flag(parser: argparse.ArgumentParser, auto: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"language of the answer: auto, en or zh (default: EO_LANGUAGE, else auto; {auto})",
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -222,19 +243,38 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
         if args.command == "probe":
             from bot.probe_cli import run_probe_command  # the probe stack loads only when used
 
-            return run_probe_command(args, stdout, style=_style(stdout))
+            if (choice := _language(args)) is None:
+                return EXIT_USAGE
+            return run_probe_command(args, stdout, style=_style(stdout), language=choice)
         if args.command == "serve" or (args.command is None and _slack_configured()):
             from bot.slack.server import serve_main  # slack_bolt loads only for the bot
 
             return serve_main(os.environ)
         from bot.console import console_main  # the default without Slack settings
 
-        return console_main(out=stdout)
+        if (choice := _language(args)) is None:
+            return EXIT_USAGE
+        return console_main(out=stdout, language=choice)
     except KnowledgeError as exc:
         print("eo-bot: the knowledge base is invalid:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _language(args: argparse.Namespace) -> Choice | None:
+    """``--lang``, else ``EO_LANGUAGE``, else auto; None (said on stderr) when EO_LANGUAGE is
+    malformed."""
+    from bot.i18n.language import language_setting
+
+    flag: Choice | None = getattr(args, "lang", None)
+    if flag is not None:
+        return flag
+    try:
+        return language_setting(os.environ)
+    except ValueError as exc:
+        print(f"eo-bot: {exc}", file=sys.stderr)
+        return None
 
 
 def _slack_configured() -> bool:
@@ -251,20 +291,26 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
     if args.limit < 1:
         print("eo-bot ask: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    choice = _language(args)
+    if choice is None:
+        return EXIT_USAGE
+    from bot.i18n.language import choose
     from bot.knowledge.compiled import load_matcher
 
-    answer = load_matcher().ask(" ".join(args.query), limit=args.limit)
+    question = " ".join(args.query)
+    language = choose(question, choice)
+    answer = load_matcher().ask(question, limit=args.limit)
     if args.json:
         import json
 
         from bot.render.json import answer_dict
 
-        json.dump(answer_dict(answer), out, ensure_ascii=False, indent=2)
+        json.dump(answer_dict(answer, language=language), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         from bot.render.text import render_answer
 
-        print(render_answer(answer, style=_style(out)), file=out)
+        print(render_answer(answer, style=_style(out), language=language), file=out)
     if answer.problem:
         return EXIT_USAGE
     return EXIT_OK if answer.matched else EXIT_NO_MATCH

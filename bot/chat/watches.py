@@ -9,7 +9,8 @@ the loop that probes and posts lives in ``bot.chat.watching``. The book has two 
   a watch whose replica died or stopped is taken over by another (``bot.chat.fleet``).
 
 With the default in-memory store there is one replica: a restart stops the watches, and they are
-told so in their thread.
+told so in their thread. A watch speaks the language it was started in (its request's, kept in its
+record), whoever cancels it and whichever replica runs it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.chat.replies import ProbeOutcome, ProbeRequest
 from bot.chat.snapshot import Snapshot
+from bot.chat.words import probes, span
+from bot.i18n.catalogue import plural, texts
+from bot.i18n.language import Language
 from bot.probe.models import ProbeReport
 from bot.state.base import Refused, WatchEnd, WatchLimits, WatchRecord, WatchStore
 from bot.state.memory import MemoryWatches
@@ -62,14 +66,17 @@ class WatchSettings:
         the interval plus 4/3 of the lease, less than two intervals."""
         return min(max(self.interval / 3, 0.5), 15.0)
 
-    def clamp(self, asked: float | None) -> tuple[float, str | None]:
+    def clamp(self, asked: float | None, language: Language = "en") -> tuple[float, str | None]:
         """The duration to use, and a note when the asked one was out of bounds."""
+        _ = texts(language)
         if asked is None:
             return self.default_duration, None
         if asked < self.min_duration:
-            return self.min_duration, f"the shortest watch is {span(self.min_duration)}"
+            note = _("the shortest watch is {duration}")
+            return self.min_duration, note.format(duration=span(self.min_duration, language))
         if asked > self.max_duration:
-            return self.max_duration, f"the longest watch is {span(self.max_duration)}"
+            note = _("the longest watch is {duration}")
+            return self.max_duration, note.format(duration=span(self.max_duration, language))
         return asked, None
 
 
@@ -108,13 +115,17 @@ class Watch:
     def time_left(self, now: Callable[[], float] = time.time) -> float:
         return self.started + self.duration - now()
 
+    @property
+    def language(self) -> Language:
+        return self.request.language
+
     def stop(self, reason: StopReason, by: str | None = None) -> None:
         if self.stop_reason is None:
             self.stop_reason, self.stopped_by = reason, by
         self.wake.set()
 
-    def describe(self) -> str:
-        return describe(self.request.url, self.probes, self.time_left())
+    def describe(self, language: Language = "en") -> str:
+        return describe(self.request.url, self.probes, self.time_left(), language)
 
     def record(self) -> WatchRecord:
         """What the store keeps of this watch."""
@@ -123,6 +134,7 @@ class Watch:
             url=self.request.url,
             origin=self.request.origin,
             code=self.request.code,
+            language=self.request.language,
             user=self.user,
             channel=self.channel,
             thread=self.thread,
@@ -148,7 +160,7 @@ class Watch:
             last = None  # a value that no longer reads: the next round simply compares nothing
         watch = cls(
             id=record.id,
-            request=ProbeRequest(record.url, record.origin, record.code),
+            request=ProbeRequest(record.url, record.origin, record.code, language=record.language),
             user=record.user,
             channel=record.channel,
             thread=record.thread,
@@ -169,12 +181,18 @@ class Watch:
         return watch
 
 
-def describe(url: str, probes: int, left: float) -> str:
-    return f"{url}: {probes} probes so far, {span(max(left, 0.0))} left"
+def describe(url: str, count: int, left: float, language: Language = "en") -> str:
+    """ "https://…: 3 probes so far, 25 min left", in ``language``."""
+    _ = texts(language)
+    return _("{url}: {probes} so far, {left} left").format(
+        url=url, probes=probes(count, language), left=span(max(left, 0.0), language)
+    )
 
 
-def describe_record(record: WatchRecord, now: Callable[[], float] = time.time) -> str:
-    return describe(record.url, record.probes, record.until - now())
+def describe_record(
+    record: WatchRecord, language: Language = "en", now: Callable[[], float] = time.time
+) -> str:
+    return describe(record.url, record.probes, record.until - now(), language)
 
 
 @cache
@@ -223,7 +241,7 @@ class WatchBook:
         thread: str,
         duration: float,
     ) -> Watch:
-        """Record a new watch, or raise ``WatchLimit``."""
+        """Record a new watch, or raise ``WatchLimit`` (in the request's language)."""
         watch = Watch(
             id=secrets.token_hex(6),
             request=request,
@@ -244,7 +262,8 @@ class WatchBook:
     async def check(
         self, request: ProbeRequest, *, user: str, channel: str, thread: str | None
     ) -> None:
-        """Raise ``WatchLimit`` when a new watch of ``request`` would not be allowed."""
+        """Raise ``WatchLimit`` when a new watch of ``request`` would not be allowed; the message
+        is in the request's language."""
         refused = await self.store.check(
             url=request.url, user=user, channel=channel, thread=thread, limits=self.settings.limits
         )
@@ -252,27 +271,43 @@ class WatchBook:
             raise self._limit(refused, request)
 
     def _limit(self, refused: Refused, request: ProbeRequest) -> WatchLimit:
+        """What to tell the person whose watch ``refused`` turned down, in their language."""
+        language = request.language
+        _, ngettext = texts(language), plural(language)
         limits = self.settings
         if refused.reason == "duplicate":
             existing = refused.existing
-            described = describe_record(existing) if existing is not None else request.url
+            described = describe_record(existing, language) if existing is not None else request.url
             return WatchLimit(
-                f"I am already watching {request.url} in this thread "
-                f"({described}). Cancel it first to start another."
+                _(
+                    "I am already watching {url} in this thread ({watch}). Cancel it first "
+                    "to start another."
+                ).format(url=request.url, watch=described)
             )
         if refused.reason == "per_user":
             return WatchLimit(
-                f"You already have {limits.per_user} watches running, which is the limit. "
-                "Cancel one (its Cancel button, or `unwatch` in its thread) and ask again."
+                ngettext(
+                    "You already have {count} watch running, which is the limit. Cancel it "
+                    "(its Cancel button, or `unwatch` in its thread) and ask again.",
+                    "You already have {count} watches running, which is the limit. Cancel one "
+                    "(its Cancel button, or `unwatch` in its thread) and ask again.",
+                    limits.per_user,
+                ).format(count=limits.per_user)
             )
         if refused.reason == "per_channel":
             return WatchLimit(
-                f"This channel already has {limits.per_channel} watches running, which is the "
-                "limit. Cancel one and ask again."
+                ngettext(
+                    "This channel already has {count} watch running, which is the limit. "
+                    "Cancel it and ask again.",
+                    "This channel already has {count} watches running, which is the limit. "
+                    "Cancel one and ask again.",
+                    limits.per_channel,
+                ).format(count=limits.per_channel)
             )
         return WatchLimit(
-            f"{limits.total} watches are running, as many as I keep at once. "
-            "Please try again later."
+            _(
+                "{count} watches are running, as many as I keep at once. Please try again later."
+            ).format(count=limits.total)
         )
 
     def get(self, watch_id: str) -> Watch | None:
@@ -324,15 +359,3 @@ class WatchBook:
 
     async def of_user(self, user: str) -> list[WatchRecord]:
         return [r for r in await self.all() if r.user == user]
-
-
-def span(seconds: float) -> str:
-    """A duration for people: "45 s", "30 min", "90 min", "2 h", "2 h 30 min"."""
-    seconds = max(round(seconds), 0)
-    if seconds < 120:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h" + (f" {rest} min" if rest else "")

@@ -18,6 +18,9 @@ store takes the commit only from the replica holding the watch, so a replica tha
 over (``bot.chat.fleet``) continues after the last committed step and never posts one twice. A
 loop whose commit is refused, or whose replica hands it over, stops without a word: the watch
 goes on elsewhere.
+
+A watch speaks the language it was started in (its request's) from its first message to its last,
+whichever replica runs it (the language is part of its record).
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.chat.probing import observe, outcome_of, remember
+from bot.chat.probing import observe, outcome_of, refused, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
 from bot.chat.surface import Surface
 from bot.chat.watches import Watch, WatchBook, decode_report, encode_report
+from bot.chat.words import quote
+from bot.i18n.catalogue import plural, texts
 from bot.probe.safety import TargetRefused
 from bot.state.base import Slot
 
@@ -112,9 +117,8 @@ class WatchLoop:
         if w.stop_reason is not None:
             raise _Stopped
         if w.first_ref is None:
-            w.first_ref = await self.surface.post(
-                w.channel, Progress(w.request.url, (), user=w.user or None), thread=w.thread
-            )
+            started = Progress(w.request.url, (), user=w.user or None, language=w.language)
+            w.first_ref = await self.surface.post(w.channel, started, thread=w.thread)
             await self._commit()
         return False
 
@@ -142,7 +146,7 @@ class WatchLoop:
                 w.ended = True
                 await self._commit()
                 await self.surface.update(
-                    w.channel, w.first_ref, Notice(f"I won't watch that: {exc}", emoji="🚫")
+                    w.channel, w.first_ref, refused(exc, w.language, watch=True)
                 )
                 w.first_ref = None  # nothing left to retire
                 return True
@@ -154,7 +158,8 @@ class WatchLoop:
         await remember(self.services, w.user, outcome, w.channel, w.thread)
         await self.surface.update(w.channel, w.first_ref, outcome)
         if outcome.snapshot.healthy:
-            await self._end("recovered", detail="it already answers normally, so I stopped")
+            _ = texts(w.language)
+            await self._end("recovered", detail=_("it already answers normally, so I stopped"))
             return True
         return False
 
@@ -208,18 +213,25 @@ class WatchLoop:
     async def _failed(self, exc: Exception) -> bool:
         """A round whose probe raised: True when the watch gives up."""
         w = self.watch
+        _, ngettext = texts(w.language), plural(w.language)
         if isinstance(exc, TargetRefused):
             # The name now resolves somewhere the probe may not go: stop, do not retry.
-            await self._end("failed", detail=f"I won't probe it any more: {exc}")
+            reason = quote(exc.reason, w.language)
+            await self._end(
+                "failed", detail=_("I won't probe it any more: {reason}").format(reason=reason)
+            )
             return True
         w.errors += 1
         log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=exc)
         if w.errors < self.book.settings.max_errors:
             await self._commit()
             return False
-        await self._end(
-            "failed", detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})"
+        detail = ngettext(
+            "probing failed {count} time in a row ({error})",
+            "probing failed {count} times in a row ({error})",
+            w.errors,
         )
+        await self._end("failed", detail=detail.format(count=w.errors, error=type(exc).__name__))
         return True
 
     async def _end(
@@ -264,7 +276,9 @@ class WatchLoop:
     async def report_error(self, exc: BaseException) -> None:
         """A crash inside the watch (not a failing site): say so in its thread."""
         w = self.watch
-        await self._tell("failed", detail=f"an error ({type(exc).__name__}); it has been logged")
+        _ = texts(w.language)
+        detail = _("an error ({error}); it has been logged").format(error=type(exc).__name__)
+        await self._tell("failed", detail=detail)
         log.error("watch %s of %s crashed", w.id, w.request.url, exc_info=exc)
 
     async def _tell(
@@ -285,6 +299,7 @@ class WatchLoop:
             probes=w.probes,
             detail=detail,
             until=w.until,
+            language=w.language,
         )
         await self.surface.post(w.channel, event, thread=w.thread)
 
@@ -306,7 +321,12 @@ class WatchLoop:
         first = self._first_outcome()
         if first is None or w.first_ref is None:
             if w.first_ref is not None:
-                stopped = Notice(f"Watch of {w.request.url} ended.", emoji="⏹")
+                _ = texts(w.language)
+                stopped = Notice(
+                    _("Watch of {url} ended.").format(url=w.request.url),
+                    emoji="⏹",
+                    language=w.language,
+                )
                 await _quietly(self.surface.update(w.channel, w.first_ref, stopped))
             return
         ended = replace(first, watch=self.info(active=False))

@@ -28,7 +28,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     @app.command(COMMAND)
     async def eo_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         turn = command_turn(command)
-        immediate = conversation.answer_now(turn)
+        immediate = await conversation.answer_now(turn)
         if immediate is None:
             await ack()
             await conversation.handle(turn)

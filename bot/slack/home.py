@@ -30,9 +30,11 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
 
 async def publish_home(conversation: Conversation, client: AsyncWebClient, user: str) -> None:
     services = conversation.services
+    language = await conversation.home_language(user)
     view = home_view(
         services.kb,
         await services.history.recent(user, RECENT),
-        watches=await conversation.watch_lines(user),
+        watches=await conversation.watch_lines(user, language),
+        language=language,
     )
     await client.views_publish(user_id=user, view=view)

@@ -112,6 +112,7 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         kb,
         config.probe,
         visibility=config.visibility,
+        language=config.language,
         rate=state.rate,
         alert_rate=state.alert_rate,
         cap=state.cap,

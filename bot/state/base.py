@@ -10,7 +10,8 @@ which one it has. Records here are plain data (no chat types), so the stores can
 - ``RateLimit``: a sliding window per key (a user, an alert channel).
 - ``ProbeCap``: places for probes running at once, handed out as ``Slot``s (one owner, an
   idempotent release). In Redis each place is a lease, so a dead replica's places come back.
-- ``RecentProbes``: each user's last probes, for App Home.
+- ``RecentProbes``: each user's last probes, and the language each user last asked in, for App
+  Home (opened on any replica, it speaks that language).
 - ``WatchStore``: the watches, each owned through a lease (see ``WatchRecord``).
 """
 
@@ -22,6 +23,7 @@ from types import TracebackType
 from typing import Literal, Protocol
 
 from bot.chat.history import RecentProbe
+from bot.i18n.language import Language
 
 Pool = Literal["probe", "watch"]
 WatchEnd = Literal["cancelled", "shutdown"]
@@ -109,6 +111,14 @@ class RecentProbes(Protocol):
 
     async def recent(self, user: str, limit: int | None = None) -> list[RecentProbe]: ...
 
+    async def spoke(self, user: str, language: Language) -> None:
+        """``user`` just asked something in ``language``."""
+        ...
+
+    async def language(self, user: str) -> Language | None:
+        """The language ``user`` last asked in, or None when they have not asked lately."""
+        ...
+
 
 @dataclass(slots=True)
 class WatchRecord:
@@ -130,6 +140,7 @@ class WatchRecord:
     started: float  # epoch seconds (wall clock: replicas share it)
     origin: str | None = None
     code: int | None = None
+    language: Language = "en"  # the language it was started in: it speaks it to the end
     first_ref: str | None = None  # the first diagnosis's message
     first_report: str | None = None  # the first probe's report, JSON (to re-render it at the end)
     last: str | None = None  # the last result (``Snapshot.to_value``)

@@ -8,8 +8,9 @@ from its local memory at once, without trying Redis, until the link's own check
 kept running are written back (``FallbackWatches.resync``) and one line says it recovered.
 
 While Redis answers, the local memory is kept warm where it matters after a switch: events and
-messages already seen (so a redelivery during the outage is still recognised), recent probes,
-and this replica's own watches (so they go on, and can be put back).
+messages already seen (so a redelivery during the outage is still recognised), recent probes, the
+language each user last asked in, and this replica's own watches (so they go on, and can be put
+back).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TypeVar
 from redis.exceptions import RedisError
 
 from bot.chat.history import RecentProbe
+from bot.i18n.language import Language
 from bot.state.base import Refused, Renewal, Slot, StoreError, WatchEnd, WatchLimits, WatchRecord
 from bot.state.memory import ConcurrencyCap, History, MemoryWatches, RateLimiter, Seen
 from bot.state.redis import RedisCap, RedisHistory, RedisRateLimiter, RedisSeen, RedisWatches
@@ -178,6 +180,17 @@ class FallbackHistory:
             return await self._link.call("recent probes", lambda: self._shared.recent(user, limit))
         except StoreError:
             return await self._local.recent(user, limit)
+
+    async def spoke(self, user: str, language: Language) -> None:
+        await self._local.spoke(user, language)
+        with contextlib.suppress(StoreError):
+            await self._link.call("languages", lambda: self._shared.spoke(user, language))
+
+    async def language(self, user: str) -> Language | None:
+        try:
+            return await self._link.call("languages", lambda: self._shared.language(user))
+        except StoreError:
+            return await self._local.language(user)
 
 
 class FallbackWatches:

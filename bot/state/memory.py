@@ -15,6 +15,7 @@ from dataclasses import replace
 from cachetools import TTLCache
 
 from bot.chat.history import MAX_URL_KEPT, RecentProbe
+from bot.i18n.language import Language
 from bot.state.base import (
     Pool,
     Refused,
@@ -155,17 +156,20 @@ def watch_share(limit: int, asked: int | None) -> int:
 
 
 class History:
-    """The last ``per_user`` probes of the last ``max_users`` users who probed (newest first).
+    """The last ``per_user`` probes of the last ``max_users`` users who probed (newest first), and
+    the language each user last spoke to the bot in (for the App Home tab).
 
     Bounded in users, in probes per user and in the length of what each probe keeps (URLs are cut
     to ``MAX_URL_KEPT`` characters; the Home tab shows far fewer): at the defaults at most 5,000
-    users x 10 probes x about 1 KB, some 50 MB in the worst case, usually a small fraction.
+    users x 10 probes x about 1 KB, some 50 MB in the worst case, usually a small fraction. The
+    languages are one short entry per user, for at most as many users.
     """
 
     def __init__(self, *, per_user: int = 10, max_users: int = 5000) -> None:
         self._per_user = per_user
         self._max_users = max_users
         self._items: OrderedDict[str, deque[RecentProbe]] = OrderedDict()
+        self._languages: OrderedDict[str, Language] = OrderedDict()
 
     async def add(self, user: str, item: RecentProbe) -> None:
         if not user:
@@ -177,6 +181,19 @@ class History:
         self._items[user] = items
         while len(self._items) > self._max_users:
             self._items.popitem(last=False)
+
+    async def spoke(self, user: str, language: Language) -> None:
+        """``user`` just asked something in ``language``."""
+        if not user:
+            return
+        self._languages.pop(user, None)
+        self._languages[user] = language
+        while len(self._languages) > self._max_users:
+            self._languages.popitem(last=False)
+
+    async def language(self, user: str) -> Language | None:
+        """The language ``user`` last asked in, or None when they have not asked lately."""
+        return self._languages.get(user)
 
     def __len__(self) -> int:
         """Users remembered."""

@@ -10,6 +10,7 @@ windows and leases. Every key has an expiry or a cap:
 - ``{prefix}:cap`` and ``{prefix}:cap:watch``: sorted sets of slot leases; a replica renews the
   leases of the slots it holds, so a dead replica's places come back within ``SLOT_LEASE``;
 - ``{prefix}:recent:{user}``: a capped list of JSON items, expiring after ``RECENT_TTL``;
+- ``{prefix}:lang:{user}``: the language the user last asked in, expiring after ``LANGUAGE_TTL``;
 - ``{prefix}:watches`` (id -> JSON record), ``:watch-owner``, ``:watch-lease``, ``:watch-stop``:
   hashes of at most ``WatchSettings.total`` watches; ended watches are deleted.
 
@@ -32,6 +33,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.chat.history import MAX_URL_KEPT, RecentProbe
+from bot.i18n.language import Language, language_of
 from bot.state.base import (
     Pool,
     Refused,
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 
 SLOT_LEASE = 15.0  # seconds a probe slot is held without renewal (renewed every third of it)
 RECENT_TTL = 7 * 86400  # seconds a user's recent probes are kept after their last probe
+LANGUAGE_TTL = 30 * 86400  # seconds the language a user last asked in is kept after they asked
 WATCH_TTL = 2 * 86400  # the watch hashes expire when no replica wrote them for this long
 CONNECT_TIMEOUT = 2.0
 
@@ -383,32 +386,53 @@ _RECENT_FIELDS = {f.name for f in fields(RecentProbe)}
 
 
 def _recent_of(raw: str) -> RecentProbe | None:
-    """An item read back; None for anything that is not one (the store is not trusted blindly)."""
+    """An item read back; None for anything that is not one (the store is not trusted blindly).
+
+    Items written before probes kept their language (with a ``verdict`` instead) read as English.
+    """
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict) or set(data) != _RECENT_FIELDS:
+        if not isinstance(data, dict):
             return None
+        data.pop("verdict", None)
+        data.setdefault("language", "en")
+        if set(data) != _RECENT_FIELDS:
+            return None
+        language = language_of(data["language"])
+        if language is None:
+            return None
+        data["language"] = language
         data["at"] = datetime.fromisoformat(str(data["at"]))
         item = RecentProbe(**data)
     except (ValueError, TypeError, RecursionError):
         return None
     ints = (item.status, item.code)
-    texts = (item.url, item.fault, item.verdict, item.channel)
+    texts = (item.url, item.fault, item.channel)
     if not all(isinstance(i, int | None) for i in ints) or not all(
         isinstance(t, str) for t in texts
     ):
+        return None
+    if not isinstance(item.thread, str | None):
         return None
     return item
 
 
 class RedisHistory:
     def __init__(
-        self, client: aioredis.Redis, prefix: str, *, per_user: int = 10, ttl: int = RECENT_TTL
+        self,
+        client: aioredis.Redis,
+        prefix: str,
+        *,
+        per_user: int = 10,
+        ttl: int = RECENT_TTL,
+        language_ttl: int = LANGUAGE_TTL,
     ) -> None:
         self._client = client
         self._prefix = f"{prefix}:recent:"
+        self._languages = f"{prefix}:lang:"
         self._per_user = per_user
         self._ttl = ttl
+        self._language_ttl = language_ttl
 
     async def add(self, user: str, item: RecentProbe) -> None:
         if not user:
@@ -426,6 +450,15 @@ class RedisHistory:
             return []
         raw = await self._client.lrange(self._prefix + user, 0, count - 1)
         return [item for item in (_recent_of(str(r)) for r in raw) if item is not None]
+
+    async def spoke(self, user: str, language: Language) -> None:
+        if user:
+            await self._client.set(self._languages + user, language, ex=self._language_ttl)
+
+    async def language(self, user: str) -> Language | None:
+        if not user:
+            return None
+        return language_of(await self._client.get(self._languages + user))
 
 
 _RECORD_FIELDS = {f.name for f in fields(WatchRecord)} - {"stop", "stopped_by", "owner"}
@@ -446,10 +479,14 @@ def _stop_of(raw: str) -> tuple[WatchEnd, str | None]:
 
 
 def record_of(raw: str, stop: str = "", owner: str | None = None) -> WatchRecord:
-    """A record read back; ``StoreError`` when it is not one."""
+    """A record read back; ``StoreError`` when it is not one. A record without a language (written
+    before watches kept one) or with one this version does not know speaks English."""
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict) or set(data) != _RECORD_FIELDS:
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        data["language"] = language_of(data.get("language")) or "en"
+        if set(data) != _RECORD_FIELDS:
             raise ValueError("unexpected fields")
         record = WatchRecord(**data)
         if stop:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.chat.history import MAX_URL_KEPT, RecentProbe
+from bot.i18n.language import Language
 from bot.state.base import WatchLimits, WatchRecord
 from tests.state.conftest import Stores
 
@@ -26,6 +27,7 @@ def record(
     user: str = "U1",
     channel: str = "C1",
     thread: str = "1700000000.000100",
+    language: Language = "en",
 ) -> WatchRecord:
     return WatchRecord(
         id=watch_id,
@@ -36,6 +38,7 @@ def record(
         duration=600.0,
         interval=30.0,
         started=1_700_000_000.0,
+        language=language,
     )
 
 
@@ -141,9 +144,9 @@ async def test_a_dead_replicas_slots_come_back_in_redis(stores: Stores) -> None:
 # -- recent probes ----------------------------------------------------------------------------
 
 
-def recent(url: str, *, status: int | None = 502) -> RecentProbe:
+def recent(url: str, *, status: int | None = 502, language: Language = "en") -> RecentProbe:
     at = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-    return RecentProbe(url, at, status, 502, "origin", "502: fault at the origin", "C1", "1.2")
+    return RecentProbe(url, at, status, 502, "origin", "C1", "1.2", language=language)
 
 
 async def test_recent_probes_newest_first_and_capped(stores: Stores) -> None:
@@ -166,6 +169,31 @@ async def test_recent_probes_cut_long_urls(stores: Stores) -> None:
     await history.add("U1", recent("https://shop.example.com/" + "x" * 5000))
     (kept,) = await history.recent("U1")
     assert len(kept.url) <= MAX_URL_KEPT
+
+
+async def test_recent_probes_keep_their_language(stores: Stores) -> None:
+    history = stores.history()
+    await history.add("U1", recent("https://shop.example.com/en"))
+    await history.add("U1", recent("https://shop.example.com/zh", language="zh"))
+    kept = await stores.history().recent("U1")  # read by another replica
+    assert [(p.url[-2:], p.language) for p in kept] == [("zh", "zh"), ("en", "en")]
+
+
+# -- the language each user last asked in -----------------------------------------------------
+
+
+async def test_the_language_a_user_last_asked_in(stores: Stores) -> None:
+    history = stores.history()
+    assert await history.language("U1") is None  # has not asked yet
+    await history.spoke("U1", "zh")
+    await history.spoke("U2", "en")
+    other = stores.history()  # another replica sees what this one was told
+    assert (await other.language("U1"), await other.language("U2")) == ("zh", "en")
+    await other.spoke("U1", "en")  # the last one wins, whichever replica heard it
+    assert await history.language("U1") == "en"
+    await history.spoke("", "zh")  # nobody: nothing to remember
+    assert await history.language("") is None
+    assert await history.recent("U1") == []  # speaking is not probing
 
 
 # -- watches ----------------------------------------------------------------------------------
@@ -220,6 +248,21 @@ async def test_commit_only_from_the_owner_and_forwards(stores: Stores) -> None:
     assert (stored.step, stored.probes, stored.first_ref, stored.last) == (1, 1, "1.5", '{"v":1}')
     assert stored.owner == "A"
     assert await b.get("nope") is None
+
+
+async def test_a_watch_keeps_its_language_through_the_store(stores: Stores) -> None:
+    a, b = stores.watches(), stores.watches()
+    await a.open(record("w1", language="zh"), limits=LIMITS, owner="A")
+    await a.open(record("w2", thread="T2"), limits=LIMITS, owner="A")
+    assert await a.commit(replace(record("w1", language="zh"), step=1, probes=1), owner="A")
+    assert {r.id: r.language for r in await b.all()} == {"w1": "zh", "w2": "en"}
+    await a.release(["w1"], owner="A")
+    (taken,) = await b.claim(owner="B")  # the replica that takes it over speaks it too
+    assert (taken.id, taken.language) == ("w1", "zh")
+    duplicate = await b.open(record("w3", language="en"), limits=LIMITS, owner="B")
+    assert duplicate is not None
+    assert duplicate.existing is not None
+    assert duplicate.existing.language == "zh"
 
 
 async def test_stop_reaches_the_owner_through_renewal(stores: Stores) -> None:
