@@ -168,6 +168,7 @@ class Agent:
                 reconnect=True,
                 on_disconnect=self._on_disconnect,
                 on_reconnect=self._on_reconnect,
+                on_error=lambda exc: self._trouble("NATS unreachable, trying again", exc),
             )
         )
         stopping = asyncio.create_task(stop.wait())
@@ -264,18 +265,18 @@ class Agent:
                 if self._draining:
                     await self._hand_back(msg)
                     continue
-                await self._take(msg, js)
+                await self._take(msg)
         if psub is not None:
             await self._hand_back_pending(psub)
 
-    async def _take(self, msg: Msg, js: JetStreamContext) -> None:
+    async def _take(self, msg: Msg) -> None:
         try:
             await msg.ack()
         except NATS_ERRORS as exc:
             self._trouble("a job could not be acknowledged", exc)
             return
         try:
-            await self._run_job(msg.data, js)
+            await self._run_job(msg.data)
         except Exception:  # one job must never take the worker down
             log.exception("agent %s: unexpected error while handling a job", self.agent_id)
 
@@ -293,7 +294,7 @@ class Agent:
             for msg in msgs:
                 await self._hand_back(msg)
 
-    async def _run_job(self, data: bytes, js: JetStreamContext) -> None:
+    async def _run_job(self, data: bytes) -> None:
         try:
             job = decode_job(data)
         except ProtocolError as exc:

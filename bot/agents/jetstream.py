@@ -21,7 +21,6 @@ memory: after a NATS restart whoever connects first creates them again.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +44,6 @@ from nats.js.kv import KeyValue
 
 from bot.agents.protocol import MAX_JOB_BYTES
 from bot.agents.settings import NatsSettings
-
-log = logging.getLogger(__name__)
 
 JOBS_MAX_AGE_S = 300.0  # a job is useless long before this; the age only bounds the stream
 JOBS_MAX_MSGS = 100_000
@@ -107,14 +104,19 @@ async def connect(
     reconnect: bool,
     on_disconnect: Callable[[], Awaitable[None]] | None = None,
     on_reconnect: Callable[[], Awaitable[None]] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
 ) -> Client:
     """Connect to NATS. ``reconnect=True`` (agents) keeps trying for ever, also for the first
-    connection; ``False`` (the caller) tries each server once and raises, and the connection
-    closes when lost, to be opened again by the next call."""
+    connection; ``False`` (the caller) tries each server once and raises (the reason, not "no
+    servers"), and the connection closes when lost, to be opened again by the next call.
+    ``on_error`` hears of every failed attempt."""
+
+    last_error: list[Exception] = []  # the latest only: says why "no servers" happened
 
     async def error_cb(exc: Exception) -> None:
-        # nats-py reports every failed attempt here; one line, never a traceback
-        log.warning("NATS (%s): %s", settings.display, describe(exc))
+        last_error[:] = [exc]
+        if on_error is not None:  # nats-py reports every failed attempt here
+            on_error(exc)
 
     async def disconnected_cb() -> None:
         if on_disconnect is not None:
@@ -125,19 +127,24 @@ async def connect(
             await on_reconnect()
 
     options: dict[str, Any] = settings.connect_options()
-    return await nats.connect(
-        name=name,
-        connect_timeout=max(1, round(settings.connect_timeout_s)),
-        allow_reconnect=True,
-        max_reconnect_attempts=-1 if reconnect else 0,
-        reconnect_time_wait=1,
-        ping_interval=max(1, round(settings.heartbeat_s * 2)),
-        max_outstanding_pings=2,
-        error_cb=error_cb,
-        disconnected_cb=disconnected_cb,
-        reconnected_cb=reconnected_cb,
-        **options,
-    )
+    try:
+        return await nats.connect(
+            name=name,
+            connect_timeout=max(1, round(settings.connect_timeout_s)),
+            allow_reconnect=True,
+            max_reconnect_attempts=-1 if reconnect else 0,
+            reconnect_time_wait=1,
+            ping_interval=max(1, round(settings.heartbeat_s * 2)),
+            max_outstanding_pings=2,
+            error_cb=error_cb,
+            disconnected_cb=disconnected_cb,
+            reconnected_cb=reconnected_cb,
+            **options,
+        )
+    except nats.errors.NoServersError:
+        if last_error:
+            raise last_error[0] from None
+        raise
 
 
 def describe(exc: BaseException) -> str:

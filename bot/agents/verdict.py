@@ -19,7 +19,7 @@ headers) is raw text: renderers escape it.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,14 +68,20 @@ class RegionalVerdict:
 def read_regions(
     seen: Mapping[str, tuple[ProbeReport, Diagnosis]],
     missing: Mapping[str, str] | None = None,
+    *,
+    order: Sequence[str] = (),
 ) -> RegionalVerdict:
     """The verdict for the regions in ``seen`` (with a report) and ``missing`` (region -> why
-    there is none). Rows keep the order given, ``seen`` first."""
+    there is none). Rows follow ``order`` (regions it does not name come last), else ``seen``
+    then ``missing`` as given."""
     missing = dict(missing or {})
     rows = [_row(region, report, diagnosis) for region, (report, diagnosis) in seen.items()]
     slow = _slow_regions({r.region: seen[r.region][0].edge for r in rows if r.state == "ok"})
     rows = [_with_state(r, "slow") if r.region in slow else r for r in rows]
     rows += [_no_data_row(region, why) for region, why in missing.items() if region not in seen]
+    if order:
+        rank = {region: i for i, region in enumerate(order)}
+        rows.sort(key=lambda r: rank.get(r.region, len(rank)))
     ok = tuple(r.region for r in rows if r.state == "ok")
     failing = tuple(r.region for r in rows if r.state == "failing")
     slow_regions = tuple(r.region for r in rows if r.state == "slow")
@@ -115,7 +121,8 @@ def read_run(
         for region, report in run.reports().items()
     }
     seen = {region: (run.reports()[region], d) for region, d in diagnoses.items()}
-    return read_regions(seen, run.missing()), diagnoses
+    order = [o.region for o in run.outcomes]
+    return read_regions(seen, run.missing(), order=order), diagnoses
 
 
 # -- rows ---------------------------------------------------------------------------------------
