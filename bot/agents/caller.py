@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 MIN_DEADLINE_S = 0.5
 MAX_DEADLINE_S = 60.0
 AGENTS_CACHE_S = 1.0  # how long a look at the heartbeat bucket is reused
-RETRY_CONNECT_S = 1.0  # a failed connection is not tried again for this long
+RETRY_CONNECT_S = 5.0  # a failed connection is not tried again for this long
 _LOST = object()
 
 

@@ -107,8 +107,8 @@ async def connect(
     on_error: Callable[[Exception], None] | None = None,
 ) -> Client:
     """Connect to NATS. ``reconnect=True`` (agents) keeps trying for ever, also for the first
-    connection; ``False`` (the caller) tries each server once and raises (the reason, not "no
-    servers"), and the connection closes when lost, to be opened again by the next call.
+    connection; ``False`` (the caller) tries each server twice at once and raises (the reason, not
+    "no servers"), and the connection closes when lost, to be opened again by the next call.
     ``on_error`` hears of every failed attempt."""
 
     last_error: list[Exception] = []  # the latest only: says why "no servers" happened
@@ -132,8 +132,9 @@ async def connect(
             name=name,
             connect_timeout=max(1, round(settings.connect_timeout_s)),
             allow_reconnect=True,
-            max_reconnect_attempts=-1 if reconnect else 0,
-            reconnect_time_wait=1,
+            # nats-py reads 0 as "for ever", like -1; 1 means: each server twice, then give up.
+            max_reconnect_attempts=-1 if reconnect else 1,
+            reconnect_time_wait=1 if reconnect else 0,
             ping_interval=max(1, round(settings.heartbeat_s * 2)),
             max_outstanding_pings=2,
             error_cb=error_cb,
@@ -159,7 +160,7 @@ def describe(exc: BaseException) -> str:
         return "the connection was lost"
     if isinstance(exc, nats.errors.NoRespondersError):
         return "JetStream is not available on that server (start it with -js)"
-    if isinstance(exc, nats.errors.AuthorizationError):
+    if isinstance(exc, nats.errors.AuthorizationError) or "authorization" in str(exc).lower():
         return "the server refused the credentials (EO_NATS_TOKEN / EO_NATS_USER / EO_NATS_CREDS)"
     if isinstance(exc, OSError):
         return exc.strerror or "a network error"

@@ -310,6 +310,8 @@ def _failure_words(row: RegionRow) -> str:
 
 
 def _per_region(rows: list[RegionRow]) -> str:
+    if len(rows) == 1:
+        return _failure_words(rows[0])
     return ", ".join(f"{r.region}: {_failure_words(r)}" for r in rows)
 
 

@@ -43,7 +43,18 @@ _EMOJI: dict[Pattern, str] = {
     "slow_in_some": "🐢",
     "no_data": "❔",
 }
-_COLUMNS = ("region", "status", "EO code", "DNS", "connect", "TLS", "TTFB", "total", "node IP")
+_COLUMNS = (
+    "region",
+    "status",
+    "EO code",
+    "DNS",
+    "connect",
+    "TLS",
+    "TTFB",
+    "total",
+    "node IP",
+    "EO-LOG-UUID",
+)
 _MAX_CELL = 40
 _MAX_REASON = 160
 _MAX_NOTES = 5
@@ -69,7 +80,8 @@ def render_regional(
     notes: Sequence[str] = (),
     style: Style | None = None,
 ) -> str:
-    """The per-region table, the verdict and its reading, and notes (results set aside)."""
+    """The per-region table, the verdict and its reading, the failing regions' diagnoses, and
+    notes (results set aside on the way)."""
     st = style or Style()
     count = len(verdict.rows)
     lines = [st.bold(f"Probe of {_clean(url)} from {count} region{'s' if count != 1 else ''}")]
@@ -77,12 +89,9 @@ def render_regional(
     lines.append("")
     lines.append(st.bold(headline(verdict)))
     lines.append(_clean(verdict.reading))
-    failing = [r for r in verdict.rows if r.state in ("failing", "slow")]
-    for row in failing:
-        lines.append(f"  {row.region}: {_clean(row.summary)}")
-    uuids = [(r.region, r.eo_log_uuid) for r in verdict.rows if r.eo_log_uuid]
-    if uuids:
-        lines.append("EO-LOG-UUID: " + ", ".join(f"{r} {_cell(u)}" for r, u in uuids))
+    for row in verdict.rows:
+        if row.state == "failing":
+            lines.append(f"  {row.region}: {_clean(row.summary)}")
     for note in _notes(notes):
         lines.append(st.dim(f"note: {note}"))
     return "\n".join(lines)
@@ -110,6 +119,7 @@ def table_lines(rows: Sequence[RegionRow]) -> list[str]:
                 _ms(t.server_ms if t else None),
                 _ms(t.total_ms if t else None),
                 _cell(row.node_ip or "-"),
+                _cell(row.eo_log_uuid or "-"),
             ]
         )
     widths = [max(len(c[i]) for c in cells if i < len(c)) for i in range(len(_COLUMNS))]
@@ -158,7 +168,8 @@ def agent_lines(agents: Sequence[LiveAgent], *, now: datetime) -> list[str]:
 
 
 def regional_message(verdict: RegionalVerdict, *, url: str, notes: Sequence[str] = ()) -> Message:
-    """The regional diagnosis for Slack: verdict, reading, table, per-region summaries, notes."""
+    """The regional diagnosis for Slack: verdict, reading, table, failing regions' summaries,
+    notes."""
     count = len(verdict.rows)
     blocks = [
         header(f"Probe from {count} region{'s' if count != 1 else ''}"),
@@ -171,13 +182,10 @@ def regional_message(verdict: RegionalVerdict, *, url: str, notes: Sequence[str]
     summaries = [
         f"• *{r.region}*: {esc(_clean(r.summary, 400))}"
         for r in verdict.rows
-        if r.state in ("failing", "slow")
+        if r.state == "failing"
     ]
     if summaries:
         blocks.append(section("\n".join(summaries)))
-    uuids = [f"{r.region} `{_code([_cell(r.eo_log_uuid)])}`" for r in verdict.rows if r.eo_log_uuid]
-    if uuids:
-        blocks.append(context("EO-LOG-UUID: " + ", ".join(uuids)))
     shown = _notes(notes)
     if shown:
         blocks.append(context(*(f"_{esc(n)}_" for n in shown)))

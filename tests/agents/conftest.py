@@ -11,4 +11,4 @@ from tests.agents.harness import require_nats
 def shared_nats() -> Iterator[str]:
     """The machine's NATS with JetStream (127.0.0.1:4222); never stopped by a test."""
     require_nats()
-    yield "nats://127.0.0.1:4222"
+    return "nats://127.0.0.1:4222"

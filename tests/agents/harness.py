@@ -197,11 +197,11 @@ def running(*agents: AgentProcess) -> Iterator[tuple[AgentProcess, ...]]:
 
 
 async def wait_for_agents(
-    prober: RegionalProber, agent_ids: Iterable[str], *, timeout: float = 30.0
+    prober: RegionalProber, agent_ids: Iterable[str], *, within: float = 30.0
 ) -> None:
-    """Until every agent in ``agent_ids`` has a heartbeat (AssertionError after ``timeout``)."""
+    """Until every agent in ``agent_ids`` has a heartbeat (AssertionError after ``within``)."""
     wanted = set(agent_ids)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     seen: set[str] = set()
     while time.monotonic() < deadline:
         with contextlib.suppress(AgentsUnavailable):
@@ -212,8 +212,8 @@ async def wait_for_agents(
     raise AssertionError(f"agents {sorted(wanted - seen)} never announced themselves")
 
 
-async def wait_until_gone(prober: RegionalProber, agent_id: str, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until_gone(prober: RegionalProber, agent_id: str, *, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         with contextlib.suppress(AgentsUnavailable):
             if agent_id not in {a.info.agent_id for a in await prober.regions()}:
@@ -222,9 +222,9 @@ async def wait_until_gone(prober: RegionalProber, agent_id: str, *, timeout: flo
     raise AssertionError(f"agent {agent_id} still announces itself")
 
 
-async def wait_for(predicate: object, *, timeout: float = 30.0, what: str = "condition") -> None:
+async def wait_for(predicate: object, *, within: float = 30.0, what: str = "condition") -> None:
     assert callable(predicate)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():
             return
