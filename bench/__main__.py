@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import alerts, ask, probe, slack
+from bench import alerts, ask, probe, regions, slack
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
     "probe": probe.main,
     "slack": slack.main,
     "alerts": alerts.main,
+    "regions": regions.main,
 }
 
 

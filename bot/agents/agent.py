@@ -8,15 +8,15 @@ Life of an agent:
 
 * connect (for ever, a line in the log while NATS does not answer), make sure the jobs stream,
   the region's consumer and the heartbeat bucket exist, announce itself every heartbeat interval;
-* ``concurrency`` workers each ask the region's shared consumer for one job at a time, acknowledge
-  it when they take it (a job runs at most once: a probe is cheap to ask again, a second run of
-  the same job would only confuse), probe, sign and publish the result;
+* while fewer than ``concurrency`` probes run, ask the region's shared consumer for one more job;
+  acknowledge it when it is taken (a job runs at most once: a probe is cheap to ask again, a
+  second run of the same job would only confuse), probe, sign and publish the result;
 * a job that expired before it was taken is not probed: the log and a "failed" result say so;
 * ``stop`` set (SIGTERM): the heartbeat is withdrawn and no new job is taken (one that arrives in
   the meantime is handed back to the region's other agents), running probes finish and their
   results are sent, then the agent disconnects;
-* NATS gone: workers wait and retry; when it is back the stream, consumer and bucket are created
-  again if the restart lost them.
+* NATS gone: the agent waits and retries; when it is back, the stream, consumer and bucket are
+  created again if the restart lost them.
 """
 
 from __future__ import annotations
@@ -68,7 +68,10 @@ from bot.probe.safety import TargetRefused
 
 log = logging.getLogger(__name__)
 
-POLL_S = 1.0  # how long one request for a job waits; bounds how fast a worker sees `stop`
+POLL_S = 1.0  # how long one request for a job waits; bounds how fast a puller sees `stop`
+# Requests for jobs in flight at once (each for one job, while a slot is free): more take a
+# burst faster, but every idle one is renewed each POLL_S.
+PULLERS = 4
 SEND_MARGIN_S = 0.25  # of a job's time left, kept for sending the result back
 MIN_BUDGET_S = 0.3  # less time left than this: the job is expired
 RETRY_S = 0.5  # pause after a NATS error before trying again
@@ -105,6 +108,8 @@ class Agent:
             pid=os.getpid(),
         )
         self._draining = False
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._running: set[asyncio.Task[None]] = set()
         self._nc: Client | None = None
         self._kv: KeyValue | None = None
         self._setup_lock = asyncio.Lock()
@@ -132,8 +137,9 @@ class Agent:
             ", ".join(str(p) for p in sorted(self.probe_settings.policy.allowed_ports)),
         )
         heartbeats = asyncio.create_task(self._heartbeats(js))
-        workers = [
-            asyncio.create_task(self._worker(js, n)) for n in range(self.settings.concurrency)
+        pullers = [
+            asyncio.create_task(self._pull(js))
+            for _ in range(min(PULLERS, self.settings.concurrency))
         ]
         try:
             await stop.wait()
@@ -141,10 +147,11 @@ class Agent:
             log.info("agent %s draining: no new jobs; finishing the running ones", self.agent_id)
             heartbeats.cancel()
             await self._withdraw(js)
-            # Each worker finishes its current job (or its current wait for one) and returns.
-            await asyncio.gather(*workers, return_exceptions=True)
+            # Each puller ends its current wait for a job, handing back what comes meanwhile.
+            await asyncio.gather(*pullers, return_exceptions=True)
+            await asyncio.gather(*self._running, return_exceptions=True)
         finally:
-            for task in (heartbeats, *workers):
+            for task in (heartbeats, *pullers, *self._running):
                 task.cancel()
             with contextlib.suppress(*NATS_ERRORS):
                 await nc.flush(timeout=2)
@@ -242,32 +249,48 @@ class Agent:
 
     # -- jobs -------------------------------------------------------------------------------------
 
-    async def _worker(self, js: JetStreamContext, number: int) -> None:
-        # Each worker has its own subscription and asks for one job at a time, so a job the
-        # server hands out always reaches a worker that is free to run it.
+    async def _pull(self, js: JetStreamContext) -> None:
+        """Ask the region's consumer for one job whenever a slot is free; run each in a task.
+
+        One job per request, and a subscription per puller: the server hands a job only to a
+        request that is waiting, so it lands where a slot is free and is never held back.
+        """
         psub: JetStreamContext.PullSubscription | None = None
         while not self._draining:
+            await self._slots.acquire()
+            started = False
             try:
+                if self._draining:
+                    break
                 await self._setup(js)
                 if psub is None:
                     psub = await js.pull_subscribe_bind(
                         self.layout.consumer(self.region), self.layout.jobs_stream
                     )
                 msgs = await psub.fetch(1, timeout=POLL_S)
+                for msg in msgs:
+                    if self._draining:
+                        await self._hand_back(msg)
+                        continue
+                    task = asyncio.create_task(self._take(msg))
+                    self._running.add(task)
+                    task.add_done_callback(self._finished)
+                    started = True
             except nats.errors.TimeoutError:
                 continue
             except NATS_ERRORS as exc:
                 self._ready = False
                 self._trouble("cannot take jobs", exc)
                 await asyncio.sleep(RETRY_S)
-                continue
-            for msg in msgs:
-                if self._draining:
-                    await self._hand_back(msg)
-                    continue
-                await self._take(msg)
+            finally:
+                if not started:
+                    self._slots.release()
         if psub is not None:
             await self._hand_back_pending(psub)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
 
     async def _take(self, msg: Msg) -> None:
         try:
@@ -318,17 +341,28 @@ class Agent:
             method=job.method,
         )
         log.info("agent %s runs job %s (%s)", self.agent_id, job.id, job.method)
+        started = time.perf_counter()
         try:
             # The runner's deadline covers connect to body; DNS has its own timeout: cap both.
             async with asyncio.timeout(budget + 0.05):
                 report = await probe(job.url, origin=job.origin, settings=settings)
         except TargetRefused as exc:
             await self._send(job, "refused", reason=exc.reason)
-            return
+            outcome = "refused"
         except TimeoutError:
             await self._send(job, "failed", reason=f"the probe did not end within {budget:.1f} s")
-            return
-        await self._send(job, "report", report=report)
+            outcome = "failed (deadline)"
+        else:
+            probed = time.perf_counter()
+            await self._send(job, "report", report=report)
+            outcome = f"report, probe {(probed - started) * 1000:.1f} ms"
+        log.info(
+            "agent %s job %s: %s, %.1f ms in all",
+            self.agent_id,
+            job.id,
+            outcome,
+            (time.perf_counter() - started) * 1000,
+        )
 
     async def _send(
         self,

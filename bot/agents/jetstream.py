@@ -111,10 +111,10 @@ async def connect(
     "no servers"), and the connection closes when lost, to be opened again by the next call.
     ``on_error`` hears of every failed attempt."""
 
-    last_error: list[Exception] = []  # the latest only: says why "no servers" happened
+    seen: list[Exception] = []  # the last few: they say why "no servers" happened
 
     async def error_cb(exc: Exception) -> None:
-        last_error[:] = [exc]
+        seen[:] = [*seen[-3:], exc]
         if on_error is not None:  # nats-py reports every failed attempt here
             on_error(exc)
 
@@ -143,8 +143,10 @@ async def connect(
             **options,
         )
     except nats.errors.NoServersError:
-        if last_error:
-            raise last_error[0] from None
+        # A refused login says more than the broken pipe that may follow it.
+        telling = [e for e in seen if _is_auth_error(e)] or seen
+        if telling:
+            raise telling[-1] from None
         raise
 
 
@@ -160,7 +162,7 @@ def describe(exc: BaseException) -> str:
         return "the connection was lost"
     if isinstance(exc, nats.errors.NoRespondersError):
         return "JetStream is not available on that server (start it with -js)"
-    if isinstance(exc, nats.errors.AuthorizationError) or "authorization" in str(exc).lower():
+    if _is_auth_error(exc):
         return "the server refused the credentials (EO_NATS_TOKEN / EO_NATS_USER / EO_NATS_CREDS)"
     if isinstance(exc, OSError):
         return exc.strerror or "a network error"
@@ -168,6 +170,11 @@ def describe(exc: BaseException) -> str:
     if text.startswith("nats: "):
         text = text[len("nats: ") :]
     return text[:200] or "an error"
+
+
+def _is_auth_error(exc: BaseException) -> bool:
+    # nats-py raises AuthorizationError, or a plain error quoting the server's -ERR line
+    return isinstance(exc, nats.errors.AuthorizationError) or "authorization" in str(exc).lower()
 
 
 async def ensure_jobs_stream(js: JetStreamContext, layout: Layout) -> None:

@@ -7,6 +7,8 @@
 * :class:`NatsServer` - a private ``nats-server -js`` on a free loopback port, for tests that stop
   NATS (never the shared one);
 * :func:`purge` - deletes a test prefix's stream and bucket.
+
+The benchmarks (``bench/regions.py``) use it too, so pytest is only imported where a test skips.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from typing import Self
 
 import nats
 import nats.js.errors
-import pytest
 
 from bot.agents.caller import AgentsUnavailable, RegionalProber
 from bot.agents.jetstream import Layout
@@ -55,6 +56,8 @@ def require_nats() -> None:
     """Fail under CI=true, skip elsewhere, when the shared NATS does not answer."""
     if nats_available():
         return
+    import pytest  # the benchmarks use this module too, without pytest
+
     message = f"NATS with JetStream does not answer on {SHARED_URL} (.ci/run starts it)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
@@ -258,6 +261,8 @@ class NatsServer:
     def __init__(self, store: Path, *, args: Iterable[str] = ()) -> None:
         binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
         if not Path(binary).exists():
+            import pytest
+
             message = "nats-server is not installed (apt-get install nats-server)"
             if os.environ.get("CI") == "true":
                 pytest.fail(message)

@@ -317,7 +317,7 @@ async def test_an_agent_killed_mid_job_leaves_the_caller_waiting_only_until_the_
                 with agent:
                     await wait_for_agents(p, [agent.agent_id])
                     task = asyncio.create_task(
-                        p.probe(target.url_for("/hold"), regions=["kil"], deadline=3)
+                        p.probe(target.url_for("/hold"), regions=["kil"], deadline=2)
                     )
                     await wait_for(lambda: target.hits > 0, what="the agent's request")
                     agent.kill()
