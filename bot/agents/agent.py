@@ -12,9 +12,10 @@ Life of an agent:
   acknowledge it when it is taken (a job runs at most once: a probe is cheap to ask again, a
   second run of the same job would only confuse), probe, sign and publish the result;
 * a job that expired before it was taken is not probed: the log and a "failed" result say so;
-* ``stop`` set (SIGTERM): the heartbeat is withdrawn and no new job is taken (one that arrives in
-  the meantime is handed back to the region's other agents), running probes finish and their
-  results are sent, then the agent disconnects;
+* ``stop`` set (SIGTERM): the heartbeat says "draining" at once (callers send no more jobs here)
+  and no new job is taken (one that arrives in the meantime is handed back to the region's other
+  agents); running probes finish and their results are sent; the heartbeat is removed and the
+  agent disconnects;
 * NATS gone: the agent waits and retries; when it is back, the stream, consumer and bucket are
   created again if the restart lost them.
 """
@@ -145,11 +146,12 @@ class Agent:
             await stop.wait()
             self._draining = True
             log.info("agent %s draining: no new jobs; finishing the running ones", self.agent_id)
-            heartbeats.cancel()
-            await self._withdraw(js)
+            self._wake_heartbeat.set()  # announce "draining" now: callers stop sending jobs here
             # Each puller ends its current wait for a job, handing back what comes meanwhile.
             await asyncio.gather(*pullers, return_exceptions=True)
             await asyncio.gather(*self._running, return_exceptions=True)
+            heartbeats.cancel()
+            await self._withdraw(js)
         finally:
             for task in (heartbeats, *pullers, *self._running):
                 task.cancel()
@@ -225,7 +227,10 @@ class Agent:
                 await self._setup(js)
                 assert self._kv is not None
                 beat = Heartbeat(
-                    agent=self.facts, state="ready", interval_s=interval, sent_at=_now()
+                    agent=self.facts,
+                    state="draining" if self._draining else "ready",
+                    interval_s=interval,
+                    sent_at=_now(),
                 )
                 data = encode_signed(
                     "heartbeat", beat, self.settings.key, limit=MAX_HEARTBEAT_BYTES
@@ -240,7 +245,7 @@ class Agent:
                     await self._wake_heartbeat.wait()
 
     async def _withdraw(self, js: JetStreamContext) -> None:
-        """Remove the heartbeat so callers stop sending jobs here at once."""
+        """Remove the heartbeat once drained: the agent is gone."""
         try:
             kv = self._kv or await heartbeat_bucket(js, self.layout, self.settings.nats.heartbeat_s)
             await kv.delete(self.key)

@@ -215,14 +215,20 @@ async def wait_for_agents(
     raise AssertionError(f"agents {sorted(wanted - seen)} never announced themselves")
 
 
-async def wait_until_gone(prober: RegionalProber, agent_id: str, *, within: float = 30.0) -> None:
+async def agent_state(
+    prober: RegionalProber, agent_id: str, state: str | None, *, within: float = 30.0
+) -> None:
+    """Until the agent announces ``state`` ("ready", "draining"), or None: until it is gone."""
     deadline = time.monotonic() + within
+    seen: str | None = "?"
     while time.monotonic() < deadline:
         with contextlib.suppress(AgentsUnavailable):
-            if agent_id not in {a.info.agent_id for a in await prober.regions()}:
+            states = {a.info.agent_id: a.state for a in await prober.regions()}
+            seen = states.get(agent_id)
+            if seen == state:
                 return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"agent {agent_id} still announces itself")
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"agent {agent_id} is {seen}, not {state}")
 
 
 async def wait_for(predicate: object, *, within: float = 30.0, what: str = "condition") -> None:

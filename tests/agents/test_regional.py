@@ -33,13 +33,13 @@ from bot.render.regions import render_agents, render_regional
 from tests.agents.harness import (
     SHARED_URL,
     AgentProcess,
+    agent_state,
     caller_settings,
     new_prefix,
     purge,
     running,
     wait_for,
     wait_for_agents,
-    wait_until_gone,
     write_key,
 )
 from tests.servers import DNSServer, HTTPServer, RecordedRequest, ResetAfterRequestServer, Response
@@ -358,7 +358,7 @@ async def test_sigterm_drains_the_running_job_and_takes_no_new_one(world: World)
                     with second:
                         await wait_for_agents(p, [second.agent_id])
                         first.terminate()
-                        await wait_until_gone(p, first.agent_id)
+                        await agent_state(p, first.agent_id, "draining")
                         quick = [
                             await p.probe(target.url_for(f"/q{i}"), regions=["drn"], deadline=10)
                             for i in range(4)
@@ -368,6 +368,7 @@ async def test_sigterm_drains_the_running_job_and_takes_no_new_one(world: World)
                         release.set()
                         run = await asyncio.wait_for(slow, 40)
                         assert first.wait(20) == 0
+                        await agent_state(p, first.agent_id, None)  # gone once drained
         finally:
             release.set()
     for q in quick:
