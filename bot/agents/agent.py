@@ -345,7 +345,7 @@ class Agent:
             dns_timeout=min(self.probe_settings.dns_timeout, budget),
             method=job.method,
         )
-        log.info("agent %s runs job %s (%s)", self.agent_id, job.id, job.method)
+        log.debug("agent %s runs job %s (%s)", self.agent_id, job.id, job.method)
         started = time.perf_counter()
         try:
             # The runner's deadline covers connect to body; DNS has its own timeout: cap both.

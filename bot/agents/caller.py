@@ -68,6 +68,8 @@ MIN_DEADLINE_S = 0.5
 MAX_DEADLINE_S = 60.0
 AGENTS_CACHE_S = 1.0  # how long a look at the heartbeat bucket is reused
 RETRY_CONNECT_S = 5.0  # a failed connection is not tried again for this long
+MAX_QUEUED = 256  # results waiting to be read, per probe
+MAX_NOTES = 20
 _LOST = object()
 
 
@@ -81,7 +83,21 @@ class _Wait:
     ignored: Counter[str] = field(default_factory=Counter)
     rejected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    queue: asyncio.Queue[Msg | object] = field(default_factory=asyncio.Queue)
+    dropped: int = 0  # results that did not fit in the queue, or notes over MAX_NOTES
+    # Bounded: a flood on a job's result subject must not grow memory while the probe waits.
+    queue: asyncio.Queue[Msg | object] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=MAX_QUEUED)
+    )
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+        else:
+            self.dropped += 1
+
+    def all_notes(self) -> tuple[str, ...]:
+        extra = (f"{self.dropped} more messages were set aside",) if self.dropped else ()
+        return (*self.notes, *extra)
 
 
 class RegionalProber:
@@ -197,8 +213,8 @@ class RegionalProber:
     ) -> RegionalRun:
         """Probe ``url`` (and ``origin``) from each region; returns by ``deadline`` seconds.
 
-        ValueError (plain words) for an invalid request: a bad region name, a deadline outside
-        0.5-60 s, a URL over 2,048 or an origin over 255 characters.
+        ValueError (plain words) for an invalid request: no region or a bad region name, a
+        deadline outside 0.5-60 s, a URL over 2,048 or an origin over 255 characters.
         """
         if not MIN_DEADLINE_S <= deadline <= MAX_DEADLINE_S:
             raise ValueError(
@@ -213,6 +229,8 @@ class RegionalProber:
             if regions == "all"
             else tuple(dict.fromkeys(parse_region(r) for r in regions))
         )
+        if not asked:
+            raise ValueError("name at least one region, e.g. fra,sin, or all")
         started = time.monotonic()
         job_id = uuid.uuid4().hex
         wait = _Wait(job_id=job_id, pending=set())
@@ -231,7 +249,7 @@ class RegionalProber:
         if wait.pending:
             await self._send_and_wait(js, wait, url, origin, method, started + deadline)
         outcomes = tuple(wait.outcomes[r] for r in asked)
-        return RegionalRun(job_id, url, origin, outcomes, tuple(wait.notes))
+        return RegionalRun(job_id, url, origin, outcomes, wait.all_notes())
 
     def _precheck(self, region: str, live: tuple[LiveAgent, ...]) -> RegionOutcome | None:
         """Why the region cannot be asked, or None when it can."""
@@ -275,7 +293,10 @@ class RegionalProber:
         data = encode_job(job)
 
         async def on_result(msg: Msg) -> None:
-            wait.queue.put_nowait(msg)
+            try:
+                wait.queue.put_nowait(msg)
+            except asyncio.QueueFull:
+                wait.dropped += 1
 
         self._waits.add(wait)
         sub = None
@@ -304,25 +325,19 @@ class RegionalProber:
         self, js: JetStreamContext, region: str, job_id: str, data: bytes, until: float
     ) -> str | None:
         """Publish the job for one region; None when the stream has it, else why not."""
+        subject = self.layout.job_subject(region)
         headers = {"Nats-Msg-Id": f"{job_id}.{region}"}  # a retried publish is not a second job
-        for attempt in (1, 2):
-            timeout = max(0.2, min(2.0, until - time.monotonic()))
+        try:
             try:
-                await js.publish(
-                    self.layout.job_subject(region), data, timeout=timeout, headers=headers
-                )
-                return None
+                await js.publish(subject, data, timeout=_publish_timeout(until), headers=headers)
             except nats.errors.NoRespondersError:
-                # No stream for the subject: NATS restarted and lost it. Create it, try again.
+                # No stream for the subject: NATS restarted and lost it. Create it, try once more.
                 self._stream_ready = False
-                if attempt == 1:
-                    with contextlib.suppress(*NATS_ERRORS):
-                        await ensure_jobs_stream(js, self.layout)
-                        continue
-                return self._unreachable(nats.errors.NoRespondersError())
-            except NATS_ERRORS as exc:
-                return self._unreachable(exc)
-        return None  # not reached: the second attempt returns
+                await ensure_jobs_stream(js, self.layout)
+                await js.publish(subject, data, timeout=_publish_timeout(until), headers=headers)
+        except NATS_ERRORS as exc:
+            return self._unreachable(exc)
+        return None
 
     async def _gather(self, wait: _Wait, until: float) -> None:
         while wait.pending:
@@ -368,19 +383,19 @@ class RegionalProber:
     def _receive(self, wait: _Wait, msg: Msg) -> None:
         region = msg.subject.rsplit(".", 1)[-1]
         if region not in wait.pending:
-            wait.notes.append(f"an extra result for {region[:32]} was ignored")
+            wait.note(f"an extra result for {region[:32]} was ignored")
             return
         if len(msg.data) > MAX_RESULT_BYTES:
             reason = f"it is {len(msg.data) // 1024} KiB, more than {MAX_RESULT_BYTES // 1024} KiB"
             wait.rejected.setdefault(region, reason)
-            wait.notes.append(f"an oversized result for {region} was rejected ({reason})")
+            wait.note(f"an oversized result for {region} was rejected ({reason})")
             return
         try:
             envelope = open_envelope(msg.data, "result")
             key = envelope.public_key
             if key not in self.settings.trusted.get(region, frozenset()):
                 wait.ignored[region] += 1
-                wait.notes.append(
+                wait.note(
                     f"a result for {region} from an agent not allowed for {region} was ignored"
                 )
                 return
@@ -389,7 +404,7 @@ class RegionalProber:
         except ProtocolError as exc:
             # Not tied to a trusted agent: reported, but it does not end the region's wait.
             wait.rejected.setdefault(region, str(exc))
-            wait.notes.append(f"a malformed result for {region} was rejected: {exc}")
+            wait.note(f"a malformed result for {region} was rejected: {exc}")
             return
         try:
             result = decode_result(envelope)
@@ -401,7 +416,7 @@ class RegionalProber:
             wait.pending.discard(region)
             return
         if result.job_id != wait.job_id or result.agent.region != region:
-            wait.notes.append(f"a result for another job or region on {region} was ignored")
+            wait.note(f"a result for another job or region on {region} was ignored")
             return
         agent = AgentInfo.of(result.agent)
         if result.kind == "report":
@@ -458,7 +473,13 @@ class RegionalProber:
     async def _on_disconnect(self) -> None:
         self._stream_ready = False
         for wait in list(self._waits):
-            wait.queue.put_nowait(_LOST)
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue: the deadline ends it
+                wait.queue.put_nowait(_LOST)
 
     def _unreachable(self, exc: BaseException) -> str:
         return f"NATS unreachable ({self.settings.nats.display}): {describe(exc)}"
+
+
+def _publish_timeout(until: float) -> float:
+    """How long a job's publication may wait for JetStream's acknowledgement."""
+    return max(0.2, min(2.0, until - time.monotonic()))

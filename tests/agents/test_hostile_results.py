@@ -303,3 +303,32 @@ async def test_a_result_for_something_else_is_ignored(
     assert kind == "no_agent"
     assert text == "no agent answered in evl in time"
     assert notes == (note,)
+
+
+async def test_a_flood_of_junk_is_bounded_and_summed_up(
+    setup: tuple[FakeAgent, RegionalProber],
+) -> None:
+    fake, prober = setup
+    kind, text, notes = await _probe(fake, prober, lambda job: [b"junk %d" % i for i in range(400)])
+    assert kind == "malformed"
+    assert text.startswith("a result for evl was rejected: the result is malformed")
+    assert len(notes) == 21
+    assert notes[-1].endswith("more messages were set aside")
+    assert int(notes[-1].split()[0]) >= 400 - 20 - 256  # what the bounded queue let through
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"regions": []}, "name at least one region", id="no-region"),
+        pytest.param({"regions": ["Bad.Name"]}, "is not a region name", id="bad-region"),
+        pytest.param({"deadline": 0.1}, "the deadline must be 0.5-60 s", id="deadline"),
+        pytest.param({"origin": "x" * 300}, "the origin must be 1-255", id="origin"),
+    ],
+)
+async def test_invalid_requests_are_refused_in_words(
+    setup: tuple[FakeAgent, RegionalProber], kwargs: dict[str, object], message: str
+) -> None:
+    _, prober = setup
+    with pytest.raises(ValueError, match=message):
+        await prober.probe("http://shop.test/", **kwargs)  # type: ignore[arg-type]

@@ -385,8 +385,7 @@ async def test_sigterm_drains_the_running_job_and_takes_no_new_one(world: World)
     log = first.log()
     assert "draining: no new jobs" in log
     assert "stopped" in log
-    assert "runs job" in log
-    assert log.count("runs job") == 1
+    assert log.count(": report, probe") == 1  # the slow job only: none taken while draining
 
 
 async def _publish_raw_job(region: str, prefix: str, payload: bytes, job_id: str) -> bytes:
