@@ -45,7 +45,7 @@ def tls() -> Iterator[TLSFixtures]:
 async def _real_report(tls: TLSFixtures) -> ProbeReport:
     """A probe of a loopback HTTPS server with EdgeOne-like headers, compared with an origin."""
     headers = {
-        "EO-LOG-UUID": "1234567890abcdef",
+        "EO-LOG-UUID": "4105283880544427145",
         "Server": "TencentEdgeOne",
         "EO-Cache-Status": "MISS",
         "Content-Type": "text/html; charset=utf-8",
@@ -82,7 +82,7 @@ async def test_a_real_report_comes_back_equal(tls: TLSFixtures) -> None:
     report = await _real_report(tls)
     assert report.edge.tls.cert is not None  # datetimes inside the certificate travel too
     assert report.origin is not None
-    assert report.edge.http.eo_log_uuid == "1234567890abcdef"
+    assert report.edge.http.eo_log_uuid == "4105283880544427145"
     data = encode_signed("result", _result(report), KEY)
     envelope = open_envelope(data, "result")
     assert envelope.signed_by(KEY.public)
