@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import alerts, ask, edgeone, fleet, probe, slack, startup
+from bench import alerts, ask, edgeone, fleet, probe, regions, slack, startup
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
@@ -19,6 +19,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "alerts": alerts.main,
     "edgeone": edgeone.main,
     "fleet": fleet.main,
+    "regions": regions.main,
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: `eo-bot ask | probe | console | serve | kb check`.
+"""Command line: `eo-bot ask | probe | console | serve | agent | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _language_flag(console, "auto: each line's own language")
 
+    from bot.agents.command import add_agent_parser  # argparse only: the agent loads when run
+
+    add_agent_parser(sub)
+
     kb = sub.add_parser(
         "kb",
         help="knowledge base tools (kb check)",
@@ -246,6 +250,10 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
             if (choice := _language(args)) is None:
                 return EXIT_USAGE
             return run_probe_command(args, stdout, style=_style(stdout), language=choice)
+        if args.command == "agent":
+            from bot.agents.command import run_agent_command
+
+            return run_agent_command(args)
         if args.command == "serve" or (args.command is None and _slack_configured()):
             from bot.slack.server import serve_main  # slack_bolt loads only for the bot
 
