@@ -37,6 +37,7 @@ from bot.chat.words import quote, span
 from bot.i18n.catalogue import N_, plural, texts
 from bot.i18n.language import Language
 from bot.knowledge.models import Entry
+from bot.ops.logging import REQUEST_ID
 from bot.ops.metrics import METRICS
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProgressCallback
@@ -267,11 +268,13 @@ class ProbeRun:
     async def report_error(self, exc: BaseException) -> None:
         language = self.request.language
         _ = texts(language)
+        # The user gets the log's reference, never the exception's class (issue: no library
+        # internals in what users read); the log line has the traceback.
         message = Notice(
             _(
-                "Something went wrong while probing {url} ({error}); it has been logged. Please "
-                "try again later."
-            ).format(url=self.request.url, error=type(exc).__name__),
+                "Something went wrong on my side while probing {url}; it has been logged "
+                "(reference {ref}). Please try again later."
+            ).format(url=self.request.url, ref=REQUEST_ID.get() or "-"),
             emoji="⚠️",
             language=language,
         )

@@ -40,6 +40,7 @@ from bot.chat.surface import Surface
 from bot.chat.watches import Watch, WatchBook, decode_report, encode_report
 from bot.chat.words import quote
 from bot.i18n.catalogue import plural, texts
+from bot.ops.logging import REQUEST_ID
 from bot.probe.safety import TargetRefused
 from bot.state.base import Slot
 
@@ -227,11 +228,12 @@ class WatchLoop:
             await self._commit()
             return False
         detail = ngettext(
-            "probing failed {count} time in a row ({error})",
-            "probing failed {count} times in a row ({error})",
+            "probing failed {count} time in a row on my side (reference {ref})",
+            "probing failed {count} times in a row on my side (reference {ref})",
             w.errors,
         )
-        await self._end("failed", detail=detail.format(count=w.errors, error=type(exc).__name__))
+        ref = REQUEST_ID.get() or "-"
+        await self._end("failed", detail=detail.format(count=w.errors, ref=ref))
         return True
 
     async def _end(
@@ -277,7 +279,9 @@ class WatchLoop:
         """A crash inside the watch (not a failing site): say so in its thread."""
         w = self.watch
         _ = texts(w.language)
-        detail = _("an error ({error}); it has been logged").format(error=type(exc).__name__)
+        detail = _("an error on my side; it has been logged (reference {ref})").format(
+            ref=REQUEST_ID.get() or "-"
+        )
         await self._tell("failed", detail=detail)
         log.error("watch %s of %s crashed", w.id, w.request.url, exc_info=exc)
 

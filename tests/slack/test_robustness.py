@@ -128,8 +128,10 @@ async def test_failure_in_background_probe_is_logged_and_reported_in_thread(
         await bot.settle()
     _progress, report = bot.fake.of("chat.postMessage")
     assert report.body["thread_ts"] == "1700000000.000100"
-    assert "Something went wrong" in report.text
-    assert "RuntimeError" in report.text
+    assert "Something went wrong on my side" in report.text
+    assert "RuntimeError" not in report.text  # the user reads our words and a reference
+    assert "boom" not in report.text
+    assert "(reference " in report.text
     assert "boom inside the probe" in caplog.text
     assert any(r.exc_info for r in caplog.records)
     assert "failed" in bot.fake.of("chat.update")[-1].text
