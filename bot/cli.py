@@ -1,4 +1,4 @@
-"""Command line: `eo-bot ask | probe | console | serve | kb check`.
+"""Command line: `eo-bot ask | probe | zone | logs | console | serve | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
@@ -46,6 +46,22 @@ PROBE_ENVIRONMENT = (
     ("EO_PROBE_READ_TIMEOUT", "wait for the first byte, seconds (default 15)"),
     ("EO_PROBE_CA_FILE", "extra trusted CA certificates (PEM file)"),
 )
+# EdgeOne's API (bot/edgeone/settings.py): optional, read by serve, the console, zone and logs.
+EDGEONE_ENVIRONMENT = (
+    ("TENCENTCLOUD_SECRET_ID", "API key of a CAM user (with SECRET_KEY; unset: no EdgeOne view)"),
+    ("TENCENTCLOUD_SECRET_KEY", "its secret key"),
+    ("TENCENTCLOUD_SESSION_TOKEN", "the token of temporary (STS) credentials"),
+    ("EO_API_SITE", "intl (default, teo.intl.tencentcloudapi.com) or china"),
+    ("EO_API_ENDPOINT", "another API endpoint, host[:port] or https://host[:port]"),
+    ("EO_ZONES", "zone IDs to use, comma separated (default: every zone the key sees)"),
+    ("EO_API_TIMEOUT", "seconds one API call may take (default 3)"),
+    ("EO_API_BUDGET", "seconds all the calls behind one answer may take (default 6)"),
+)
+PURGE_ENVIRONMENT = (
+    ("EO_ALLOW_PURGE", "1 lets the people below purge EdgeOne's cache, after a confirmation"),
+    ("EO_PURGE_USERS", "Slack user IDs who may purge, comma separated"),
+    ("EO_PURGE_GROUPS", "Slack user group IDs who may purge, comma separated"),
+)
 KNOWLEDGE_ENVIRONMENT = (
     ("EO_KNOWLEDGE_DIRS", "extra knowledge directories, separated by ':' (team runbooks)"),
 )
@@ -70,6 +86,8 @@ SERVE_ENVIRONMENT = (
     ("EO_SLACK_RETRY_MIN", "first back-off when Slack cannot be reached (default 1 s)"),
     ("EO_SLACK_RETRY_MAX", "longest back-off when Slack cannot be reached (default 60 s)"),
     ("EO_SLACK_PING_INTERVAL", "Socket Mode heartbeat; a silent link is replaced (default 10 s)"),
+    *EDGEONE_ENVIRONMENT,
+    *PURGE_ENVIRONMENT,
     *KNOWLEDGE_ENVIRONMENT,
     *PROBE_ENVIRONMENT,
 )
@@ -156,6 +174,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
 
+    zone = sub.add_parser(
+        "zone",
+        help="EdgeOne's status card of a host (needs API credentials)",
+        description="EdgeOne's own view of a host, from its API: zone and domain status, "
+        "origin settings, CNAME, edge certificate, origin protection and the last hour's "
+        "traffic. Exit status: 0 EdgeOne serves the host, 1 it does not or the API did not "
+        "answer, 2 bad usage, malformed settings or no credentials.",
+        epilog=_environment("environment", EDGEONE_ENVIRONMENT),
+        formatter_class=raw,
+    )
+    zone.add_argument("host", help="a host name, e.g. shop.example.com (or a URL)")
+    zone.add_argument("--json", action="store_true", help="machine-readable output")
+    logs = sub.add_parser(
+        "logs",
+        help="the edge's log line of one request, by its EO-LOG-UUID (needs API credentials)",
+        description="What EdgeOne logged for one request (the EO-LOG-UUID response header): "
+        "from log analysis, or a link to the hourly offline package that holds it. Without "
+        "--host every zone that delivers to log analysis is searched. Exit status: 0 found "
+        "(or its package), 1 not found or not yet there, 2 bad usage, malformed settings or no "
+        "credentials.",
+        epilog=_environment("environment", EDGEONE_ENVIRONMENT),
+        formatter_class=raw,
+    )
+    logs.add_argument("request_id", metavar="EO-LOG-UUID", help="e.g. 4105283880544427145")
+    logs.add_argument("--host", help="the host the request was for (searches its zone only)")
+    logs.add_argument("--json", action="store_true", help="machine-readable output")
+
     sub.add_parser(
         "serve",
         help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
@@ -219,6 +264,12 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
             from bot.probe_cli import run_probe_command  # the probe stack loads only when used
 
             return run_probe_command(args, stdout, style=_style(stdout))
+        if args.command in ("zone", "logs"):
+            from bot import edgeone_cli  # the API stack loads only when used
+
+            if args.command == "zone":
+                return edgeone_cli.run_zone_command(args, stdout, style=_style(stdout))
+            return edgeone_cli.run_logs_command(args, stdout, style=_style(stdout))
         if args.command == "serve" or (args.command is None and _slack_configured()):
             from bot.slack.server import serve_main  # slack_bolt loads only for the bot
 

@@ -26,6 +26,8 @@ and the message says what a good value looks like. Tokens and the signing secret
   and between Socket Mode reconnections (default 1 s doubling up to 60 s).
 - EO_SLACK_PING_INTERVAL: Socket Mode heartbeat; a link that misses a pong is replaced (10 s).
 - EO_PROBE_*: the probe's own settings (see ``bot.probe.runner.ProbeSettings.from_env``).
+- TENCENTCLOUD_* and EO_API_* / EO_ZONES / EO_*PURGE*: EdgeOne's API, optional (see
+  ``bot.edgeone.settings``); without credentials ``edgeone`` is None.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Setting
 from pydantic_settings.sources import PydanticBaseSettingsSource
 
 from bot.chat.watches import WatchSettings
+from bot.edgeone.settings import EdgeOneSettings, SettingsError
 from bot.intent import parse_duration
 from bot.probe.runner import ProbeSettings
 
@@ -99,6 +102,7 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     http: HTTPLimits = field(default_factory=HTTPLimits)
     link: SlackLink = field(default_factory=SlackLink)
+    edgeone: EdgeOneSettings | None = None  # None: no API credentials, the feature is off
 
     @property
     def socket_mode(self) -> bool:
@@ -108,7 +112,8 @@ class Config:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line."""
         values = (self.bot_token, self.signing_secret, self.app_token)
-        return tuple(s.get_secret_value() for s in values if s is not None)
+        api = self.edgeone.credentials.secrets if self.edgeone is not None else ()
+        return tuple(s.get_secret_value() for s in values if s is not None) + api
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -149,6 +154,7 @@ class Config:
                 retry_max=env.retry_max,
                 ping_interval=env.ping_interval,
             ),
+            edgeone=edgeone_settings(environ),
         )
 
 
@@ -170,6 +176,18 @@ def watch_settings(environ: Mapping[str, str]) -> WatchSettings:
         per_user=env.per_user,
         per_channel=env.per_channel,
     )
+
+
+def edgeone_settings(environ: Mapping[str, str]) -> EdgeOneSettings | None:
+    """EdgeOne's API settings (the console and the CLI read them too); None without credentials.
+    Their SettingsError becomes a ConfigError naming the same variable."""
+    try:
+        return EdgeOneSettings.from_env(environ)
+    except SettingsError as exc:
+        head, sep, rest = str(exc).partition(": ")
+        raise ConfigError(
+            exc.variable, rest if sep and head == exc.variable else str(exc)
+        ) from None
 
 
 def probe_settings(environ: Mapping[str, str]) -> ProbeSettings:

@@ -8,6 +8,9 @@
   code next to the URL is kept as the code the user saw);
 - ``Watch``: ``watch <url> [for 30m] [origin=...]``: re-probe until it recovers;
 - ``Unwatch``: ``unwatch``, ``stop watching``, ``cancel watch``: stop the watches of a thread;
+- ``Zone``, ``Logs``, ``Purge``: ``zone <host>``, ``logs <EO-LOG-UUID> [host]`` and
+  ``purge <url|host>``, EdgeOne's own view (the API); the keyword alone gets its usage, and words
+  after it that are not a host, an ID or a URL leave the text a question (``zone not active``);
 - ``Invalid``: ``probe``/``watch`` without a URL, a malformed ``origin=`` or duration: carries a
   user-facing message;
 - ``Ask``: everything else, a question for the knowledge base.
@@ -39,6 +42,14 @@ _BARE_HOST = re.compile(r"^(?:[\w-]+\.)+[\w-]+(?::\d{1,5})?(?:/\S*)?$|^\[[0-9a-f
 _NOT_A_CODE_AFTER = frozenset({"port", "in", "after", "took", "last", "every", "x", "top"})
 
 USAGE = "probe <url> [origin=<host|ip>[:port]]"
+EDGEONE_USAGE = {
+    "zone": ("zone <host>", "zone shop.example.com"),
+    "logs": ("logs <EO-LOG-UUID> [host]", "logs 4105283880544427145 shop.example.com"),
+    "purge": ("purge <url|host>", "purge https://shop.example.com/app.js"),
+}
+# An EO-LOG-UUID as people paste it (the view checks it again): letters, digits, dashes, a digit.
+_LOG_ID = re.compile(r"[`'\"]?(?=[\w-]*\d)[0-9A-Za-z][0-9A-Za-z-]{5,63}[`'\"]?")
+_HOSTISH = re.compile(r"^(?:[\w-]+\.)+[\w-]+\.?$")
 WATCH_USAGE = "watch <url> [for 30m] [origin=<host|ip>[:port]]"
 
 # "for 30m", "for 2 hours", "for 90s", "for 1h30m": how long a watch may run.
@@ -87,6 +98,22 @@ class Unwatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Zone:
+    host: str  # as typed: a host or a URL (the handler validates it)
+
+
+@dataclass(frozen=True, slots=True)
+class Logs:
+    request_id: str
+    host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    target: str  # a URL (that object) or a host (everything cached for it)
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -101,7 +128,7 @@ class Invalid:
     problem: str  # a user-facing message saying what was wrong and how to ask
 
 
-Intent = Ask | Probe | Watch | Unwatch | Help | Empty | Invalid
+Intent = Ask | Probe | Watch | Unwatch | Zone | Logs | Purge | Help | Empty | Invalid
 
 
 def parse(raw: str) -> Intent:
@@ -122,6 +149,10 @@ def parse(raw: str) -> Intent:
         return _watch(text[len(words[0]) :].strip())
     if _UNWATCH.match(text):
         return Unwatch()
+    if first in EDGEONE_USAGE:
+        command = _edgeone(first, words[1:])
+        if command is not None:
+            return command
     url = _first_url(text)
     if url is not None:
         return _implicit_probe(url, text)
@@ -166,6 +197,29 @@ def _watch(rest: str) -> Watch | Invalid:
             "`watch https://example.com/ for 30m`"
         )
     return Watch(url=probe.url, origin=probe.origin, code=probe.code, duration=duration)
+
+
+def _edgeone(keyword: str, args: list[str]) -> Zone | Logs | Purge | Invalid | None:
+    """An EdgeOne command, its usage when the keyword comes alone, None when the words after it
+    do not fit it (the text is then a question)."""
+    if not args:
+        usage, example = EDGEONE_USAGE[keyword]
+        return Invalid(f"Usage: `{usage}`, e.g. `{example}`.")
+    first = args[0].rstrip(_TRAILING)
+    if keyword == "zone" and len(args) == 1 and _hostish(first):
+        return Zone(host=first)
+    if keyword == "logs" and len(args) <= 2 and _LOG_ID.fullmatch(first):
+        host = args[1].rstrip(_TRAILING) if len(args) == 2 else None
+        if host is None or _hostish(host):
+            return Logs(request_id=first.strip("`'\""), host=host)
+    if keyword == "purge" and len(args) == 1 and _hostish(first):
+        return Purge(target=first)
+    return None
+
+
+def _hostish(word: str) -> bool:
+    """A URL, or a dotted name (the handler checks it properly)."""
+    return _URL.fullmatch(word) is not None or _HOSTISH.match(word) is not None
 
 
 def parse_duration(raw: str) -> float | None:

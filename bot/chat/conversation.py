@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.chat import edgeone
 from bot.chat.alerts import Alert
 from bot.chat.probing import CANNOT_POST, ProbeRun, admit
 from bot.chat.replies import (
@@ -26,7 +27,7 @@ from bot.chat.snapshot import Snapshot
 from bot.chat.surface import CannotPost, Surface, Turn
 from bot.chat.watches import WatchBook, WatchLimit, span
 from bot.chat.watching import WatchLoop
-from bot.intent import Ask, Empty, Help, Invalid, Probe, Unwatch, Watch, parse
+from bot.intent import Ask, Empty, Help, Invalid, Logs, Probe, Purge, Unwatch, Watch, Zone, parse
 from bot.probe.safety import TargetRefused, parse_target
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Conversation:
         """Answer one message typed by a person (slash command, mention, DM, console line)."""
         intent = parse(turn.text)
         if isinstance(intent, Help | Empty):
-            await self.surface.reply(turn, HelpReply())
+            await self.surface.reply(turn, HelpReply(edgeone=self.services.edgeone is not None))
         elif isinstance(intent, Invalid):
             await self.surface.reply(turn, Notice(intent.problem))
         elif isinstance(intent, Ask):
@@ -56,6 +57,8 @@ class Conversation:
             await self.watch(turn, request, intent.duration)
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn)
+        elif isinstance(intent, Zone | Logs | Purge):
+            await edgeone.handle(self.services, self.surface, turn, intent)
 
     async def ask(self, turn: Turn, question: str) -> None:
         answer = self.services.matcher.ask(question)

@@ -8,6 +8,9 @@ watches. ``ProbeRun`` adds the conversation around it:
   one-line verdict;
 - asked in a thread (mention, DM, button, alert): a progress message in the thread, updated as
   phases complete, ending as the full diagnosis.
+
+With EdgeOne API credentials, the diagnosis then gets EdgeOne's view (``bot.chat.edgeone``):
+after it is posted, so the first answer never waits for the API.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.chat.edgeone import add_view
 from bot.chat.history import RecentProbe
 from bot.chat.limits import RateLimiter, Slot
 from bot.chat.replies import (
@@ -184,11 +188,23 @@ class ProbeRun:
             return
         remember(self.services, turn.user, outcome, turn.channel, self.reply_thread)
         if turn.thread is None:
-            await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
+            ref = await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
             summary = ProbeSummary(self.request.url, outcome.diagnosis, user=turn.user or None)
             await progress.finish(summary)
         else:
+            ref = self.progress_ref
             await progress.finish(outcome)
+        summary_ref = self.progress_ref if turn.thread is None else None
+        await add_view(
+            self.services,
+            self.surface,
+            outcome,
+            channel=turn.channel,
+            ref=ref,
+            thread=self.reply_thread,
+            summary=summary_ref,
+            user=turn.user or None,
+        )
 
     async def report_error(self, exc: BaseException) -> None:
         message = Notice(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.chat.alerts import Alert
+from bot.chat.edgeone_replies import EdgeOneAddendum, EdgeOneReply
 from bot.chat.snapshot import Change, Snapshot
 from bot.diagnosis import Diagnosis
 from bot.knowledge.matcher import Answer
@@ -41,7 +42,7 @@ class EntryReply:
 
 @dataclass(frozen=True, slots=True)
 class HelpReply:
-    pass
+    edgeone: bool = False  # EdgeOne API credentials are set: list its commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class ProbeOutcome:
     change: Change | None = None
     watch: WatchInfo | None = None
     buttons: bool = True  # "Probe again", "Compare with origin", "Share in channel"
+    edgeone: EdgeOneAddendum | None = None  # EdgeOne's view, added once its calls returned
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,4 +143,5 @@ Reply = (
     | SharedVerdict
     | AlertReply
     | WatchEvent
+    | EdgeOneReply
 )

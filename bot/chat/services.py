@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.chat.dedupe import Seen
 from bot.chat.history import History
@@ -23,6 +23,9 @@ from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, ProgressCallback, probe
 from bot.probe.safety import ProbePolicy
+
+if TYPE_CHECKING:
+    from bot.chat.edgeone import EdgeOneChat
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class Services:
     tasks: Tasks = field(default_factory=Tasks)
     history: History = field(default_factory=History)
     progress_interval: float = 1.0  # seconds between two updates of a probe's progress message
+    edgeone: EdgeOneChat | None = None  # EdgeOne's API (bot.chat.edgeone); None: no credentials
 
     @classmethod
     def build(

@@ -2,8 +2,8 @@
 
 Every function here is pure: facts in, findings out. A :class:`Finding` is one plain sentence
 (no markup; it holds names the API sent, so renderers escape the whole sentence) with the side it
-points at and the EdgeOne codes it explains, so the verdict can confirm, refute or sharpen what
-the probe concluded.
+points at and the EdgeOne codes it explains: the mismatches the view lists. The verdict does not
+read findings; it weighs the facts themselves (``bot.edgeone.evidence``).
 
 Mismatches that need the origin itself (does the HTTPS origin-pull port speak HTTP? does the
 origin serve the Host header EdgeOne sends?) cannot be settled from the API alone: for those,

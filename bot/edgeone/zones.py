@@ -20,6 +20,7 @@ import asyncio
 import ipaddress
 import logging
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -67,6 +68,20 @@ def normalise_host(raw: str) -> str:
     ):
         raise ValueError(f"{host[:80]!r} is not a host name like shop.example.com")
     return host
+
+
+def host_of(raw: str) -> str:
+    """The host name in what a person typed: a host, or a URL (its host); ValueError when it
+    is neither."""
+    text = raw.strip().strip("<>")
+    if "://" in text:
+        try:
+            text = urllib.parse.urlsplit(text).hostname or ""
+        except ValueError:
+            text = ""
+    else:
+        text = text.split("/", 1)[0]
+    return normalise_host(text)
 
 
 class ZoneMap:
@@ -153,6 +168,13 @@ class ZoneMap:
         match = ZoneMatch(host=host, zone=zone, domain=domain_from(shape), read_at=self._clock())
         self._hits[host] = match
         return match
+
+    def cached(self, host: str) -> ZoneMatch | None:
+        """What ``lookup`` would answer from its cache, without asking the API."""
+        try:
+            return self._hits.get(normalise_host(host))
+        except ValueError:
+            return None
 
     def forget(self, host: str | None = None) -> None:
         """Drop what is cached about ``host`` (everything when None)."""

@@ -37,6 +37,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.chat import buttons
+from bot.chat.edgeone_replies import EdgeOneAddendum
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -77,6 +78,8 @@ COMPARE = "eo_compare"  # opens the "Compare with origin" modal
 SHARE_PROBE = "eo_share_probe"  # a diagnosis's verdict, posted for the whole channel
 WATCH_CANCEL = "eo_watch_cancel"
 COMPARE_MODAL = "eo_compare_modal"  # callback_id of the modal
+PURGE_CONFIRM = "eo_purge_confirm"  # both carry the purge's plan (bot.edgeone.purge.PurgePlan)
+PURGE_CANCEL = "eo_purge_cancel"
 ORIGIN_BLOCK = "origin"
 ORIGIN_INPUT = "origin_input"
 
@@ -235,9 +238,13 @@ HELP_TEXT = (
 )
 
 
-def help_message() -> Message:
-    blocks: list[Block] = [header("eo-bot: EdgeOne troubleshooting"), section(HELP_TEXT)]
-    return _message(blocks, _unmark(HELP_TEXT))
+def help_message(*, edgeone: bool = False) -> Message:
+    """The help; ``edgeone``: API credentials are set (else it says what they would add)."""
+    from bot.render.edgeone import help_mrkdwn  # it builds on this module
+
+    text = HELP_TEXT + "\n\n" + help_mrkdwn(on=edgeone)
+    blocks: list[Block] = [header("eo-bot: EdgeOne troubleshooting"), section(text)]
+    return _message(blocks, _unmark(text))
 
 
 def notice(text: str, *, emoji: str = "") -> Message:
@@ -276,9 +283,11 @@ def diagnosis_message(
     value: str | None = None,
     change: Change | None = None,
     watch: WatchInfo | None = None,
+    edgeone: EdgeOneAddendum | None = None,
 ) -> Message:
     """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
-    steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given.
+    steps, support, EdgeOne's view once it is in; with the buttons when ``value`` (see
+    ``bot.chat.buttons``) is given.
 
     Everything from the report and the diagnosis quotes the network, so it all goes through
     ``net``; the message mentions nobody.
@@ -304,6 +313,10 @@ def diagnosis_message(
     if diagnosis.next_steps:
         blocks.append(section(_net_bullets("*Next steps*", diagnosis.next_steps)))
     blocks.append(section("*For support*\n```" + net(_support_text(diagnosis)) + "```"))
+    if edgeone is not None:
+        from bot.render.edgeone import addendum_blocks  # it builds on this module
+
+        blocks += addendum_blocks(edgeone, diagnosis)
     if entry is not None:
         blocks.append(DividerBlock())
         if diagnosis.reproduced is False:
@@ -363,6 +376,18 @@ def _diagnosis_buttons(value: str | None, watch: WatchInfo | None) -> ActionsBlo
             ButtonElement(text=_plain("Share in channel"), action_id=SHARE_PROBE, value=value),
         ]
     return ActionsBlock(elements=elements) if elements else None
+
+
+def purge_buttons(value: str) -> ActionsBlock:
+    """Purge / Cancel under a purge's question; both carry its plan (``PurgePlan.value``)."""
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=_plain("Purge"), action_id=PURGE_CONFIRM, value=value, style="danger"
+            ),
+            ButtonElement(text=_plain("Cancel"), action_id=PURGE_CANCEL, value=value),
+        ]
+    )
 
 
 def _ms(value: float | None) -> str:
@@ -445,7 +470,7 @@ def render(reply: Reply) -> Message:
     if isinstance(reply, EntryReply):
         return entry_message(reply.entry, share=reply.share)
     if isinstance(reply, HelpReply):
-        return help_message()
+        return help_message(edgeone=reply.edgeone)
     if isinstance(reply, Notice):
         return notice(reply.text, emoji=reply.emoji)
     if isinstance(reply, Progress):
@@ -459,6 +484,7 @@ def render(reply: Reply) -> Message:
             value=value,
             change=reply.change,
             watch=reply.watch,
+            edgeone=reply.edgeone,
         )
     if isinstance(reply, ProbeSummary):
         return probe_summary_message(reply.url, reply.diagnosis, user=reply.user)
@@ -466,7 +492,11 @@ def render(reply: Reply) -> Message:
         return shared_verdict_message(reply)
     if isinstance(reply, AlertReply):
         return alert_message(reply)
-    return watch_event_message(reply)
+    if isinstance(reply, WatchEvent):
+        return watch_event_message(reply)
+    from bot.render.edgeone import reply_message  # EdgeOne's replies; it builds on this module
+
+    return reply_message(reply)
 
 
 def shared_verdict_message(reply: SharedVerdict) -> Message:

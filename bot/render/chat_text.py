@@ -93,7 +93,7 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
     if isinstance(reply, EntryReply):
         return render_entry(reply.entry, style=ink)
     if isinstance(reply, HelpReply):
-        return _help(ink)
+        return _help(ink, edgeone=reply.edgeone)
     if isinstance(reply, Notice):
         return ink.mrkdwn(f"{reply.emoji} {reply.text}".strip())
     if isinstance(reply, Progress):
@@ -101,6 +101,10 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
     if isinstance(reply, ProbeOutcome):
         if reply.watch is not None and not reply.watch.active:
             return None  # Slack takes the Cancel button off; the watch's news said it ended
+        if reply.edgeone is not None:  # the view came in: the diagnosis was printed already
+            from bot.render.edgeone import addendum_text
+
+            return addendum_text(reply.edgeone, reply.diagnosis, style=ink)
         return _outcome(reply, ink)
     if isinstance(reply, ProbeSummary):
         return None  # the full diagnosis was printed already
@@ -109,13 +113,20 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         return f"(shared) {reply.request.url}: {verdict(snap.code, snap.fault, snap.status)}"
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
-    return _watch_event(reply, ink)
+    if isinstance(reply, WatchEvent):
+        return _watch_event(reply, ink)
+    from bot.render.edgeone import reply_text  # EdgeOne's replies (the API stack loads with it)
+
+    return reply_text(reply, style=ink)
 
 
-def _help(ink: _Ink) -> str:
-    column = max(len(command) for command, _ in HELP_ROWS) + 3
+def _help(ink: _Ink, *, edgeone: bool = False) -> str:
+    from bot.render.edgeone import help_rows
+
+    every = (*HELP_ROWS[:-1], *help_rows(on=edgeone), HELP_ROWS[-1])
+    column = max(len(command) for command, _ in every) + 3
     rows = [_HELP_HEAD]
-    for command, what in HELP_ROWS:
+    for command, what in every:
         pad = " " * (column - len(command)) if what else ""
         rows.append(f"  {ink.mark(_CODE, command)}{pad}{what}")
     return "\n".join(rows)

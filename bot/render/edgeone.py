@@ -1,8 +1,11 @@
 """EdgeOne's view rendered: terminal text and Block Kit, as pure functions.
 
 Covers the view added to a probe's diagnosis (:func:`view_text`, :func:`view_blocks`,
-:func:`view_message`), the ``/eo zone`` card, the ``/eo logs`` answer, the purge confirmation and
-result, and the help line shown when the API is not configured. The last hour shows as sparklines
+:func:`view_message`; with the revised verdict and what EdgeOne's facts did to it,
+:func:`addendum_blocks` and :func:`addendum_text`), the ``/eo zone`` card, the ``/eo logs`` answer,
+the purge confirmation and result, the help part, and the answer to an EdgeOne command when the API
+is not configured. :func:`reply_message` and :func:`reply_text` render the conversation's EdgeOne
+replies (``bot.chat.edgeone_replies``) for Slack and the console. The last hour shows as sparklines
 (``▁▂▃▅▇``, one character per two minutes) and one line: ``5xx since 10:02, 4.1 % of requests,
 98 % of them 524``.
 
@@ -17,6 +20,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.chat.edgeone_replies import (
+    EdgeOneAddendum,
+    EdgeOneCommand,
+    EdgeOneReply,
+    LogsReply,
+    PurgeConfirm,
+    PurgeReport,
+    ViewReply,
+    ZoneCard,
+)
+from bot.chat.words import verdict
+from bot.diagnosis import Diagnosis
 from bot.edgeone.errors import Problem
 from bot.edgeone.facts import (
     CnameFact,
@@ -40,6 +55,8 @@ from bot.render.blocks import (
     esc,
     fit,
     header,
+    net,
+    purge_buttons,
     safe_fallback,
     section,
 )
@@ -62,6 +79,25 @@ OFF_HELP = (
     "request, and the last hour's errors. It also enables /eo zone HOST and /eo logs "
     "EO-LOG-UUID."
 )
+TURN_ON = (
+    "To turn it on, set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (a read-only CAM key; "
+    "the README lists the policy)."
+)
+TURN_ON_PURGE = (
+    "Purging also needs EO_ALLOW_PURGE=1 and the people allowed in EO_PURGE_USERS or "
+    "EO_PURGE_GROUPS."
+)
+_OFF_WHAT: dict[EdgeOneCommand, str] = {
+    "zone": "A zone card comes from EdgeOne's API",
+    "logs": "Request logs come from EdgeOne's API",
+    "purge": "Purging goes through EdgeOne's API",
+}
+_EFFECT = {
+    "confirms": ("✅", "confirms"),
+    "refutes": ("❌", "refutes"),
+    "sharpens": ("🔎", "sharpens"),
+}
+_EFFECT_MARK = {"confirms": "✓", "refutes": "✗", "sharpens": "→"}
 
 
 # ------------------------------------------------------------------------------- pieces
@@ -432,3 +468,128 @@ def purge_result_message(result: PurgeResult) -> Message:
 
 def _message(blocks: Blocks, fallback: str) -> Message:
     return Message(blocks=tuple(fit(blocks)), text=cut(safe_fallback(fallback), MAX_FALLBACK))
+
+
+# ------------------------------------------------------------------------------- the verdict
+
+
+def weighed(diagnosis: Diagnosis) -> list[tuple[str, str]]:
+    """(effect, reason) for what EdgeOne's facts did to the verdict; reasons quote the network."""
+    return [(w.effect, w.reason) for w in diagnosis.weighed if w.source == "edgeone"]
+
+
+def _verdict(diagnosis: Diagnosis) -> str:
+    return verdict(diagnosis.code, diagnosis.fault, diagnosis.support.status_code)
+
+
+def _changed(before: Diagnosis, after: Diagnosis) -> bool:
+    return (before.code, before.fault) != (after.code, after.fault)
+
+
+def addendum_blocks(addendum: EdgeOneAddendum, diagnosis: Diagnosis) -> Blocks:
+    """Under the diagnosis: what EdgeOne's facts did to the verdict, then the view."""
+    lines = [
+        f"{_EFFECT[effect][0]} EdgeOne's API *{_EFFECT[effect][1]}* this: {net(reason)}"
+        for effect, reason in weighed(diagnosis)
+    ] or ["EdgeOne's API neither confirms nor refutes the probe's reading."]
+    before = addendum.before
+    if _changed(before, diagnosis):
+        lines.append(f"_The probe alone read: {esc(_verdict(before))}_")
+    return [section("\n".join(lines)), *view_blocks(addendum.view)]
+
+
+def addendum_text(addendum: EdgeOneAddendum, diagnosis: Diagnosis, *, style: Style) -> str:
+    """The view once it is in, for a terminal that printed the diagnosis already."""
+    st = style
+    lines = []
+    now = _verdict(diagnosis)
+    if _changed(addendum.before, diagnosis):
+        was = _verdict(addendum.before)
+        lines.append(st.bold(f"Verdict with EdgeOne's view: {now}") + f" (the probe alone: {was})")
+    else:
+        lines.append(st.bold(f"Verdict with EdgeOne's view: {now}") + " (unchanged)")
+    effects = weighed(diagnosis)
+    for effect, reason in effects:
+        lines.append(f"  {_EFFECT_MARK[effect]} EdgeOne's API {effect} this: {_t(reason)}")
+    if not effects:
+        lines.append("  EdgeOne's API neither confirms nor refutes the probe's reading.")
+    return "\n".join([*lines, view_text(addendum.view, style=st)])
+
+
+# ------------------------------------------------------------------------------- help
+
+
+def help_mrkdwn(*, on: bool) -> str:
+    """The help's EdgeOne part (Slack mrkdwn, the bot's own words)."""
+    if not on:
+        return f"*EdgeOne's view* (off here)\n{OFF_HELP} {TURN_ON}"
+    return (
+        "*EdgeOne's view* (API credentials are set)\n"
+        "Each probe of an EdgeOne host adds what EdgeOne's API says (answering node, CNAME, origin "
+        "settings, certificate, origin protection, the request's log line, the last hour), "
+        "compares the configured origin, and says whether that confirms the verdict.\n"
+        "`/eo zone shop.example.com`  (status card)  ·  "
+        "`/eo logs 4105283880544427145 [shop.example.com]`  (the edge's log line)  ·  "
+        "`/eo purge https://shop.example.com/app.js`  (after a confirmation, where allowed)"
+    )
+
+
+def help_rows(*, on: bool) -> tuple[tuple[str, str], ...]:
+    """The console help's EdgeOne rows: (what to type, what it does)."""
+    if not on:
+        return (("zone HOST, logs EO-LOG-UUID", "need EdgeOne API credentials (help lists them)"),)
+    return (
+        ("zone HOST", "EdgeOne's status card of a host"),
+        ("logs EO-LOG-UUID [HOST]", "the edge's log line of one request"),
+        ("purge URL|HOST", "purge EdgeOne's cache (Slack, after a confirmation)"),
+    )
+
+
+def off_text(command: EdgeOneCommand) -> str:
+    """An EdgeOne command without credentials: what the API would add, what to set."""
+    extra = f" {TURN_ON_PURGE}" if command == "purge" else ""
+    return f"{_OFF_WHAT[command]}, which is not set up here. {OFF_HELP} {TURN_ON}{extra}"
+
+
+# ------------------------------------------------------------------------------- replies
+
+
+def reply_message(reply: EdgeOneReply) -> Message:
+    """One of the conversation's EdgeOne replies as a Slack message."""
+    if isinstance(reply, ViewReply):
+        blocks = [
+            section(f"*{esc(_verdict(reply.diagnosis))}*"),
+            *addendum_blocks(reply.addendum, reply.diagnosis),
+        ]
+        return _message(blocks, view_text(reply.addendum.view))
+    if isinstance(reply, ZoneCard):
+        return view_message(reply.view, card=True)
+    if isinstance(reply, LogsReply):
+        return logs_message(reply.answer, request_id=reply.request_id)
+    if isinstance(reply, PurgeConfirm):
+        blocks = [*purge_plan_blocks(reply.plan), purge_buttons(reply.plan.value)]
+        return _message(blocks, purge_plan_text(reply.plan))
+    if isinstance(reply, PurgeReport):
+        blocks = [
+            *purge_result_blocks(reply.result),
+            context(f"Confirmed by <@{esc(reply.by)}>."),
+        ]
+        return _message(blocks, purge_result_text(reply.result))
+    text = off_text(reply.command)
+    return _message([section(f"🔌 {esc(text)}")], text)
+
+
+def reply_text(reply: EdgeOneReply, *, style: Style | None = None) -> str:
+    """The same for a terminal (network text made visible; ``style`` draws bold and dim)."""
+    st = style or Style()
+    if isinstance(reply, ViewReply):
+        return addendum_text(reply.addendum, reply.diagnosis, style=st)
+    if isinstance(reply, ZoneCard):
+        return view_text(reply.view, style=st, card=True)
+    if isinstance(reply, LogsReply):
+        return logs_text(reply.answer, request_id=reply.request_id)
+    if isinstance(reply, PurgeConfirm):
+        return purge_plan_text(reply.plan) + "\n" + st.dim("Confirm with the button in Slack.")
+    if isinstance(reply, PurgeReport):
+        return purge_result_text(reply.result)
+    return off_text(reply.command)

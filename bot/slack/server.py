@@ -14,6 +14,9 @@ Start-up, in this order:
    (``bot.slack.socket_mode``). A refused token stops start-up with exit 2 and one line naming
    the variable; an unreachable Slack is tried again with back-off, one log line per attempt.
 
+With EdgeOne API credentials, the zone list is read in the background from the start, and the API
+client is closed last.
+
 Stopping (a signal, or an app token refused later): no new requests, the link closes, the watches
 stop and each tells its thread, the background work drains.
 """
@@ -134,10 +137,17 @@ async def serve(config: Config, services: Services, *, stop: asyncio.Event | Non
             f"PORT: cannot listen on {LISTEN_HOST}:{config.port}: {exc.strerror or exc}"
         ) from None
     log.info("%s; at most %d connections", mode, guard.cap)
+    api = services.edgeone
+    warming = asyncio.create_task(api.warm()) if api is not None else None
     try:
         await _until_stopped(main(), stop)
     finally:
         await _shutdown(runner, conversation)
+        if warming is not None:
+            warming.cancel()
+            await asyncio.gather(warming, return_exceptions=True)
+        if api is not None:
+            await api.aclose()
 
 
 async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:

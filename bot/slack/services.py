@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.chat.edgeone import EdgeOneChat
 from bot.chat.limits import ConcurrencyCap, RateLimiter
 from bot.chat.services import Services
 from bot.config import Config, Visibility
@@ -59,6 +60,7 @@ def make_client(
 
 
 def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
+    edgeone = EdgeOneChat.build(config.edgeone, config.probe) if config.edgeone else None
     return Services.build(
         kb,
         config.probe,
@@ -67,6 +69,7 @@ def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
         cap=ConcurrencyCap(config.max_concurrent),
         watch_channels=config.watch_channels,
         watch=config.watch,
+        edgeone=edgeone,
     )
 
 

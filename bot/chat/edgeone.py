@@ -1,0 +1,427 @@
+"""EdgeOne's own view in the conversation (optional: it needs Tencent Cloud API credentials).
+
+Two jobs, both no-ops without credentials (``Services.edgeone`` is None):
+
+- **After a probe.** Once a probe's diagnosis is posted (the first answer never waits for the
+  API), :func:`add_view` asks EdgeOne about the host when it looks like EdgeOne's (its answer or
+  DNS carries EdgeOne's marks) or a zone of the account holds it. The questions run side by side
+  within the API budget (``EdgeOne.gather``), next to the automatic comparison with the configured
+  origin (``bot.edgeone.compare``, through the probe's own settings and address policy). The
+  diagnosis is made again with EdgeOne's facts weighed (``bot.edgeone.evidence`` →
+  ``bot.diagnosis.diagnose``, the one place that weighs evidence) and replaces the posted one with
+  the view beneath it, or, when both would not fit in one message, the view follows in the thread.
+- **Commands.** ``zone HOST``, ``logs EO-LOG-UUID [HOST]`` and ``purge URL|HOST``; the purge only
+  for people the deployment lists, and only once they press the confirmation button
+  (:func:`confirm_purge`), with the result told in the thread.
+
+API problems are facts of the view, worded (``bot.edgeone.errors``); anything unexpected is logged
+and told in the thread in a sentence, never raised at the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from cachetools import TTLCache
+
+from bot.chat.edgeone_replies import (
+    EdgeOneAddendum,
+    EdgeOneCommand,
+    EdgeOneOff,
+    LogsReply,
+    PurgeConfirm,
+    PurgeReport,
+    ViewReply,
+    ZoneCard,
+)
+from bot.chat.replies import Notice, ProbeOutcome, ProbeSummary, Reply
+from bot.chat.surface import CannotPost, Surface, Turn
+from bot.diagnosis import diagnose
+from bot.diagnosis.probe import eo_log_uuid, has_edge_markers
+from bot.edgeone.compare import OriginComparison, OriginProber, compare_origin
+from bot.edgeone.errors import EdgeOneError
+from bot.edgeone.evidence import facts_of
+from bot.edgeone.findings import Finding, OriginToCheck, origin_checks
+from bot.edgeone.purge import (
+    POLL_INTERVAL,
+    POLL_TIMEOUT,
+    PurgePlan,
+    may_purge,
+    parse_purge_target,
+    plan_purge,
+    run_purge,
+)
+from bot.edgeone.settings import EdgeOneSettings
+from bot.edgeone.view import EdgeOne
+from bot.edgeone.zones import host_of, normalise_host
+from bot.intent import Logs, Purge, Zone
+from bot.probe.models import ProbeReport, ProbeResult
+from bot.probe.runner import ProbeSettings, probe_origin
+
+if TYPE_CHECKING:
+    from bot.chat.services import Services
+    from bot.knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+# (user) → the user groups, among those allowed to purge, that the user belongs to (Slack).
+GroupLookup = Callable[[str], Awaitable[frozenset[str]]]
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
+_SEVERITY = {"problem": 0, "warning": 1, "info": 2}
+
+
+@dataclass(slots=True)
+class EdgeOneChat:
+    """What the conversation needs to ask EdgeOne: the view, a prober for the configured
+    origin, and (on Slack) who is in which user group."""
+
+    edge: EdgeOne
+    probe_origin: OriginProber
+    groups_of: GroupLookup | None = None
+    purge_interval: float = POLL_INTERVAL
+    purge_wait: float = POLL_TIMEOUT
+    # Purge buttons already pressed (their plan's value): one confirmation, one purge.
+    confirmed: TTLCache[str, str] = field(default_factory=lambda: TTLCache(256, 3600.0))
+
+    @classmethod
+    def build(
+        cls,
+        settings: EdgeOneSettings,
+        probe_settings: ProbeSettings,
+        *,
+        groups_of: GroupLookup | None = None,
+    ) -> EdgeOneChat:
+        """The real thing: the API client, and the probe's own settings for the origin."""
+
+        async def prober(url: str, origin: str) -> ProbeResult:
+            return await probe_origin(url, origin, settings=probe_settings)
+
+        return cls(EdgeOne(settings), prober, groups_of=groups_of)
+
+    @property
+    def settings(self) -> EdgeOneSettings:
+        return self.edge.settings
+
+    async def warm(self) -> None:
+        """Read the zones now (start-up, in the background); a failure is one log line and the
+        first view asks again."""
+        try:
+            await self.edge.warm()
+        except EdgeOneError as exc:
+            log.warning("EdgeOne API at start-up: %s", exc)  # worded; never holds a secret
+
+    async def aclose(self) -> None:
+        await self.edge.aclose()
+
+    # -- the view of a probe ---------------------------------------------------------------------
+
+    async def concerns(self, result: ProbeResult) -> bool:
+        """Whether ``result``'s host is worth asking EdgeOne about: it answered or resolved like
+        EdgeOne, or a zone of this account is named for it."""
+        if has_edge_markers(result):
+            return True
+        try:
+            host = normalise_host(result.host)
+            async with asyncio.timeout(self.settings.budget):
+                zones = await self.edge.zones.zones()
+        except (ValueError, EdgeOneError, TimeoutError):
+            return False
+        names = {z.name.lower().rstrip(".") for z in zones if z.name}
+        return any(host == name or host.endswith("." + name) for name in names)
+
+    async def revise(self, kb: KnowledgeBase, outcome: ProbeOutcome) -> ProbeOutcome | None:
+        """``outcome`` with EdgeOne's view and the diagnosis made again with its facts; None when
+        the host is not EdgeOne's business. Never raises for an API problem."""
+        report = outcome.report
+        edge = report.edge
+        if not await self.concerns(edge):
+            return None
+        path = _path_of(edge.url)
+        # The person's own origin (origin=…) stays the one compared; otherwise the configured
+        # one, probed beside the API calls when the zone map already knows the host's domain.
+        automatic = report.origin is None
+        known = self.edge.zones.cached(edge.host) if automatic else None
+        checks = origin_checks(known.domain, host=known.host, scheme=edge.scheme) if known else ()
+        view, compared = await asyncio.gather(
+            self.edge.gather(
+                edge.host,
+                answered_ip=edge.connect.ip,
+                eo_log_uuid=eo_log_uuid(edge),
+                when=edge.started_at,
+                scheme=edge.scheme,
+                dns_on_edgeone=edge.dns.on_edgeone,
+                server=edge.http.headers.get("server"),
+            ),
+            self._compare(checks, path),
+        )
+        if automatic and view.origin_checks != checks:
+            # First sight of the host, or its configuration changed since the map read it.
+            compared = await self._compare(view.origin_checks, path)
+        origin = next((c.result for c in compared if c.result is not None), None)
+        revised_report = ProbeReport(edge=edge, origin=origin) if origin is not None else report
+        diagnosis = diagnose(
+            revised_report,
+            kb,
+            stated_code=outcome.request.code,
+            language=outcome.diagnosis.language,
+            edgeone=facts_of(view, every_zone=not self.settings.zones),
+        )
+        findings: list[Finding] = [*view.findings, *(f for c in compared for f in c.findings)]
+        findings.sort(key=lambda f: _SEVERITY[f.severity])
+        view = replace(view, findings=tuple(findings))
+        entry = kb.get(diagnosis.kb_id) if diagnosis.kb_id else None
+        return replace(
+            outcome,
+            report=revised_report,
+            diagnosis=diagnosis,
+            entry=entry or outcome.entry,
+            edgeone=EdgeOneAddendum(view=view, before=outcome.diagnosis),
+        )
+
+    async def _compare(
+        self, checks: tuple[OriginToCheck, ...], path: str
+    ) -> tuple[OriginComparison, ...]:
+        return tuple(
+            await asyncio.gather(
+                *(compare_origin(c, path=path, prober=self.probe_origin) for c in checks)
+            )
+        )
+
+    # -- purge guard -----------------------------------------------------------------------------
+
+    async def groups(self, user: str) -> frozenset[str]:
+        """The allowed user groups ``user`` is in; none when unknown (nothing is assumed)."""
+        if self.groups_of is None or not self.settings.purge.groups:
+            return frozenset()
+        try:
+            async with asyncio.timeout(self.settings.budget):
+                return await self.groups_of(user)
+        except Exception:
+            log.warning("could not read the user groups of %s", user, exc_info=True)
+            return frozenset()
+
+
+async def add_view(
+    services: Services,
+    surface: Surface,
+    outcome: ProbeOutcome,
+    *,
+    channel: str,
+    ref: str,
+    thread: str | None,
+    summary: str | None = None,
+    user: str | None = None,
+) -> ProbeOutcome | None:
+    """Add EdgeOne's view to the diagnosis posted as ``ref`` (and the one-line ``summary`` in
+    the channel when the verdict changed). Returns the outcome as now shown, or None when there
+    is no view. Never raises but for a cancel: a failure is logged and told in ``thread``."""
+    link = services.edgeone
+    if link is None:
+        return None
+    try:
+        revised = await link.revise(services.kb, outcome)
+        if revised is None or revised.edgeone is None:
+            return None
+        fits: Callable[[Reply], bool] | None = getattr(surface, "fits", None)
+        if fits is None or fits(revised):
+            await surface.update(channel, ref, revised)
+        else:
+            await surface.update(channel, ref, replace(revised, edgeone=None))
+            view = ViewReply(outcome.request.url, revised.diagnosis, revised.edgeone)
+            await surface.post(channel, view, thread=thread)
+        before, after = outcome.diagnosis, revised.diagnosis
+        if summary is not None and (before.code, before.fault) != (after.code, after.fault):
+            await surface.update(channel, summary, ProbeSummary(outcome.request.url, after, user))
+        return revised
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("adding EdgeOne's view of %s failed", outcome.request.url)
+        note = Notice(
+            f"I could not add EdgeOne's view of {outcome.request.url}; the error has been "
+            "logged. The diagnosis above stands on the probe alone.",
+            emoji="⚠️",
+        )
+        try:
+            await surface.post(channel, note, thread=thread)
+        except Exception:
+            log.warning("could not tell the thread", exc_info=True)
+        return None
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+async def handle(
+    services: Services, surface: Surface, turn: Turn, intent: Zone | Logs | Purge
+) -> None:
+    """``zone``, ``logs`` and ``purge``: answered in words whatever happens."""
+    link = services.edgeone
+    public = turn.private_to is not None and services.visibility == "in_channel"
+    if link is None:
+        command: EdgeOneCommand = (
+            "zone" if isinstance(intent, Zone) else "logs" if isinstance(intent, Logs) else "purge"
+        )
+        await surface.reply(turn, EdgeOneOff(command))
+        return
+    try:
+        if isinstance(intent, Zone):
+            await _zone(link, surface, turn, intent, public=public)
+        elif isinstance(intent, Logs):
+            await _logs(link, surface, turn, intent, public=public)
+        else:
+            await _purge(link, surface, turn, intent)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("EdgeOne command %r failed", turn.text[:200])
+        await surface.reply(
+            turn,
+            Notice("Asking EdgeOne failed in a way I did not expect; it has been logged.", "⚠️"),
+        )
+
+
+async def _zone(
+    link: EdgeOneChat, surface: Surface, turn: Turn, intent: Zone, *, public: bool
+) -> None:
+    try:
+        host = host_of(intent.host)
+    except ValueError as exc:
+        await surface.reply(turn, Notice(f"I can't show a zone card for that: {exc}."))
+        return
+    await surface.reply(turn, ZoneCard(await link.edge.zone_card(host)), public=public)
+
+
+async def _logs(
+    link: EdgeOneChat, surface: Surface, turn: Turn, intent: Logs, *, public: bool
+) -> None:
+    try:
+        host = host_of(intent.host) if intent.host else None
+        answer = await link.edge.logs(intent.request_id, host=host)
+    except ValueError as exc:
+        await surface.reply(turn, Notice(f"I can't look that up: {exc}."))
+        return
+    await surface.reply(turn, LogsReply(intent.request_id.strip("`'\""), answer), public=public)
+
+
+async def _purge(link: EdgeOneChat, surface: Surface, turn: Turn, intent: Purge) -> None:
+    decision = may_purge(link.settings.purge, user=turn.user, groups=await link.groups(turn.user))
+    if not decision.allowed:
+        await surface.reply(turn, Notice(f"I won't purge that: {decision.reason}.", emoji="🚫"))
+        return
+    try:
+        target = parse_purge_target(intent.target)
+    except ValueError as exc:
+        await surface.reply(turn, Notice(f"I can't purge that: {exc}."))
+        return
+    try:
+        async with asyncio.timeout(link.settings.budget):
+            plan = await plan_purge(link.edge.zones, target, user=turn.user)
+    except EdgeOneError as exc:
+        await surface.reply(turn, Notice(f"I can't purge {target.target}: {exc}.", emoji="⚠️"))
+        return
+    except TimeoutError:
+        await surface.reply(
+            turn,
+            Notice(
+                f"EdgeOne did not say which zone serves {target.host} within "
+                f"{link.settings.budget:g} s; try again in a moment.",
+                emoji="⚠️",
+            ),
+        )
+        return
+    if len(plan.value) > MAX_BUTTON_VALUE:
+        await surface.reply(
+            turn, Notice("That URL is too long to carry on a confirmation button; purge its host.")
+        )
+        return
+    await surface.reply(turn, PurgeConfirm(plan))
+
+
+async def confirm_purge(services: Services, surface: Surface, turn: Turn, value: str) -> bool:
+    """The confirmation button: the guard asked again, for the person who pressed it; the purge
+    then runs in the background and its result is told in the thread (or under a new message in
+    the channel). True when the purge started."""
+    link = services.edgeone
+    if link is None:
+        await surface.reply(turn, EdgeOneOff("purge"))
+        return False
+    try:
+        plan = PurgePlan.read(value)
+    except ValueError as exc:
+        await surface.reply(turn, Notice(str(exc).capitalize() + "."))
+        return False
+    if turn.user != plan.requested_by:
+        await surface.reply(
+            turn,
+            Notice(f"Only <@{plan.requested_by}>, who asked for this purge, can confirm it.", "🚫"),
+        )
+        return False
+    decision = may_purge(link.settings.purge, user=turn.user, groups=await link.groups(turn.user))
+    if not decision.allowed:
+        await surface.reply(turn, Notice(f"I won't purge that: {decision.reason}.", emoji="🚫"))
+        return False
+    if value in link.confirmed:
+        await surface.reply(turn, Notice("This purge was confirmed already."))
+        return False
+    link.confirmed[value] = turn.user
+    zone = plan.zone_name or plan.zone_id
+    start = Notice(
+        f"Purging {plan.target.target} from EdgeOne's cache (zone {zone}), confirmed by "
+        f"<@{turn.user}>…",
+        emoji="🧹",
+    )
+    try:
+        ref = await surface.post(turn.channel, start, thread=turn.thread)
+    except CannotPost:
+        link.confirmed.pop(value, None)
+        await surface.reply(
+            turn,
+            Notice("I can't post in this channel. Invite me with `/invite @eo` and confirm again."),
+        )
+        return False
+
+    async def purge() -> None:
+        result = await run_purge(
+            link.edge.client, plan, interval=link.purge_interval, wait_at_most=link.purge_wait
+        )
+        await surface.update(turn.channel, ref, PurgeReport(result, by=turn.user))
+
+    async def failed(exc: BaseException) -> None:
+        await surface.update(
+            turn.channel,
+            ref,
+            Notice(
+                f"The purge of {plan.target.target} failed unexpectedly; it has been logged.", "⚠️"
+            ),
+        )
+
+    services.tasks.spawn(
+        purge(), name=f"purge {plan.target.target} for {turn.user}", on_error=failed
+    )
+    return True
+
+
+async def cancel_purge(surface: Surface, turn: Turn, value: str) -> bool:
+    """The Cancel button: only the person who asked may cancel. True when cancelled."""
+    try:
+        plan = PurgePlan.read(value)
+    except ValueError as exc:
+        await surface.reply(turn, Notice(str(exc).capitalize() + "."))
+        return False
+    if turn.user != plan.requested_by:
+        await surface.reply(
+            turn, Notice(f"Only <@{plan.requested_by}>, who asked for this purge, can cancel it.")
+        )
+        return False
+    return True
+
+
+def _path_of(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,119 @@
+"""`eo-bot zone HOST` and `eo-bot logs EO-LOG-UUID [--host HOST]`: EdgeOne's own view on a terminal.
+
+The same questions as ``/eo zone`` and ``/eo logs`` (``bot.edgeone.view.EdgeOne``), rendered as
+text (``bot.render.edgeone``) or, with ``--json``, as a versioned JSON object. They need the API's
+credentials (``TENCENTCLOUD_SECRET_ID``/``TENCENTCLOUD_SECRET_KEY``); without them the answer says
+what the API would add and which variables to set.
+
+Exit status: 0 EdgeOne answered (the zone card of a host it serves; the request's log line or its
+offline package), 1 it did not (a host in none of the zones, a log line not found or not yet
+there, an API problem: the text says which), 2 bad usage, malformed settings or no credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import fields, is_dataclass
+from datetime import datetime, timedelta
+from typing import Any, TextIO, TypeVar
+
+from bot.chat.edgeone_replies import EdgeOneCommand
+from bot.config import ConfigError, edgeone_settings
+from bot.edgeone.errors import Problem
+from bot.edgeone.facts import LogsFact
+from bot.edgeone.settings import EdgeOneSettings
+from bot.edgeone.view import EdgeOne, parse_request_id
+from bot.edgeone.zones import ZoneMatch, host_of
+from bot.render.edgeone import logs_text, off_text, view_text
+from bot.render.text import Style
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
+JSON_VERSION = 1
+
+_T = TypeVar("_T")
+
+
+def run_zone_command(args: argparse.Namespace, out: TextIO, *, style: Style) -> int:
+    settings = _settings("zone")
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        host = host_of(args.host)
+    except ValueError as exc:
+        print(f"eo-bot zone: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    view = _ask(settings, lambda edge: edge.zone_card(host))
+    if args.json:
+        _dump({"version": JSON_VERSION, "host": host, "card": _plain(view)}, out)
+    else:
+        print(view_text(view, style=style, card=True), file=out)
+    return EXIT_OK if isinstance(view.zone, ZoneMatch) else EXIT_NOT_FOUND
+
+
+def run_logs_command(args: argparse.Namespace, out: TextIO, *, style: Style) -> int:
+    settings = _settings("logs")
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        request_id = parse_request_id(args.request_id)
+        host = host_of(args.host) if args.host else None
+    except ValueError as exc:
+        print(f"eo-bot logs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    answer = _ask(settings, lambda edge: edge.logs(request_id, host=host))
+    if args.json:
+        _dump({"version": JSON_VERSION, "request_id": request_id, "logs": _plain(answer)}, out)
+    else:
+        print(logs_text(answer, request_id=request_id), file=out)
+    found = isinstance(answer, LogsFact) and answer.state in ("found", "offline")
+    return EXIT_OK if found else EXIT_NOT_FOUND
+
+
+def _settings(command: EdgeOneCommand) -> EdgeOneSettings | None:
+    try:
+        settings = edgeone_settings(os.environ)
+    except ConfigError as exc:
+        print(f"eo-bot {command}: {exc}", file=sys.stderr)
+        return None
+    if settings is None:
+        print(f"eo-bot {command}: {off_text(command)}", file=sys.stderr)
+    return settings
+
+
+def _ask(settings: EdgeOneSettings, question: Callable[[EdgeOne], Awaitable[_T]]) -> _T:
+    async def run() -> _T:
+        edge = EdgeOne(settings)
+        try:
+            return await question(edge)
+        finally:
+            await edge.aclose()
+
+    return asyncio.run(run())
+
+
+def _plain(value: Any) -> Any:
+    """A view or log answer as JSON data: a part the API did not answer is ``{"problem": …}``."""
+    if isinstance(value, Problem):
+        return {"problem": {f.name: getattr(value, f.name) for f in fields(value)}}
+    if is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, ZoneMatch):
+            data.pop("read_at", None)  # a monotonic clock reading, meaningless elsewhere
+        return data
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return value
+
+
+def _dump(data: dict[str, Any], out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")

@@ -1,0 +1,577 @@
+"""EdgeOne's view through Slack, end to end: signed requests to the real app, the fake Slack Web
+API, the fake Tencent Cloud API (every request's TC3 signature checked), a fake EdgeOne edge and its
+origins on loopback, and a loopback DNS server naming the site.
+
+The diagnosis is posted first and EdgeOne's view is added to the same message when its calls
+return; the verdict is made again with EdgeOne's facts and says what they did to it. Commands
+(`zone`, `logs`, `purge`) answer in words whatever the API does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.chat.edgeone import EdgeOneChat
+from bot.chat.limits import RateLimiter
+from bot.chat.services import Services
+from bot.knowledge import KnowledgeBase, Matcher
+from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM
+from tests.edgeone.conftest import settings_for
+from tests.servers import (
+    DNSServer,
+    FakeEdge,
+    FullBacklogServer,
+    HTTPServer,
+    OriginSpec,
+    PlainOnTLSPortServer,
+)
+from tests.servers.http import RecordedRequest, Response
+from tests.servers.teo import (
+    HOST,
+    SECRET_ID,
+    SECRET_KEY,
+    ZONE_ID,
+    FakeTeo,
+    domain,
+    log_line,
+    origin_acl,
+)
+from tests.slack.conftest import Bot, fixture, loopback_settings
+from tests.slack.fake_slack import Call
+
+THREAD = "1700000000.000100"
+LIMIT = 8.0  # seconds to wait for the view (the origin comparison may wait for a connect timeout)
+
+
+class EdgeLogs(list[dict[str, Any]]):
+    """The fake API's log lines: one for every request the fake edge served, as it served it
+    (or with ``origin_status`` when a test makes EdgeOne's log tell another story)."""
+
+    def __init__(self, edge: FakeEdge, *, origin_status: int | None = None) -> None:
+        super().__init__()
+        self.edge = edge
+        self.origin_status = origin_status
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        now = datetime.now(UTC)
+        lines = []
+        for outcome in self.edge.outcomes:
+            origin = self.origin_status if self.origin_status is not None else outcome.origin_status
+            lines.append(
+                log_line(
+                    outcome.uuid,
+                    at=now,
+                    edge_status=outcome.status,
+                    origin_status=-1 if origin is None else origin,
+                    edge_ip="127.0.0.1",
+                    origin_ip="127.0.0.1",
+                    origin_header_ms=12 if origin is not None else -1,
+                )
+            )
+        return iter(lines)
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def teo() -> Iterator[FakeTeo]:
+    with FakeTeo() as server:
+        server.world.edge_ips = {"127.0.0.1"}  # the fake edge answers on loopback
+        yield server
+
+
+@pytest.fixture
+def ns() -> Iterator[DNSServer]:
+    with DNSServer({HOST: "127.0.0.1"}) as server:
+        yield server
+
+
+@pytest.fixture
+def teo_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+async def services(
+    kb: KnowledgeBase, matcher: Matcher, teo: FakeTeo, ns: DNSServer, teo_env: dict[str, str]
+) -> AsyncIterator[Services]:
+    probe = loopback_settings(nameservers=(ns.nameserver,))
+    settings = settings_for(teo, EO_API_TIMEOUT="1", EO_API_BUDGET="2", **teo_env)
+    link = EdgeOneChat.build(settings, probe)
+    link.purge_interval = 0.01
+    yield Services.build(
+        kb,
+        probe,
+        matcher=matcher,
+        progress_interval=0.0,
+        rate=RateLimiter(20, 60.0),
+        edgeone=link,
+    )
+    await link.aclose()
+
+
+def configure(teo: FakeTeo, origin_port: int, **fields: Any) -> None:
+    """The site's acceleration domain pulls from ``origin_port`` on loopback."""
+    values: dict[str, Any] = {"origin": "127.0.0.1", "http_port": origin_port} | fields
+    teo.world.domains[ZONE_ID] = [domain(HOST, **values)]
+
+
+_events = iter(range(1, 10_000))
+
+
+def mention(text: str) -> dict[str, Any]:
+    envelope = fixture("app_mention.json")
+    n = next(_events)
+    envelope["event_id"] = f"Ev0EDGE{n:05d}"
+    envelope["event"].update(text=text, ts=f"1700000100.{n:06d}", client_msg_id=f"edge-{n}")
+    return envelope
+
+
+async def probe_in_thread(bot: Bot, url: str) -> None:
+    response = await bot.event(mention(f"<@UBOT> {url}"))
+    assert response.status == 200
+
+
+async def view_update(bot: Bot) -> Call:
+    """The update that added EdgeOne's view to the diagnosis."""
+
+    def with_view() -> list[Call]:
+        return [c for c in bot.fake.of("chat.update") if "EdgeOne's view" in c.block_text()]
+
+    await bot.fake.wait_for(lambda: bool(with_view()), limit=LIMIT, what="EdgeOne's view")
+    await bot.fake.wait_for(lambda: not bot.services.tasks, limit=LIMIT, what="tasks")
+    return with_view()[-1]
+
+
+def everything_sent(bot: Bot) -> str:
+    return json.dumps([c.body for c in bot.fake.calls], ensure_ascii=False)
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    return [e for b in call.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+# ---------------------------------------------------------------- the view after a probe
+
+
+async def test_diagnosis_comes_first_then_the_view_is_added_to_it(bot: Bot, teo: FakeTeo) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        teo.world.logs = EdgeLogs(edge)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/cart")
+        final = await view_update(bot)
+    (progress,) = bot.fake.of("chat.postMessage")
+    assert progress.body["thread_ts"] == THREAD
+    updates = [u for u in bot.fake.of("chat.update") if u.body["ts"] == final.body["ts"]]
+    first = next(u for u in updates if "For support" in u.block_text())
+    assert "EdgeOne's view" not in first.block_text()  # the first answer did not wait
+    assert updates.index(first) < updates.index(final)
+    text = final.block_text()
+    assert "502: fault at the origin" in text
+    assert "EdgeOne's API *confirms* this" in text  # the edge's log: the origin's own 502
+    assert "127.0.0.1 is an EdgeOne node" in text
+    assert "Request log" in text
+    # The configured origin was compared by itself, with the Host EdgeOne sends.
+    assert f"The configured origin 127.0.0.1:{origin.port} answers 502" in text
+    assert origin.hits == 2  # through the edge, then directly
+    assert origin.requests[-1].headers.get("host") == HOST
+    assert [b["action_id"] for b in buttons(final)] == [
+        "eo_probe_again",
+        "eo_compare",
+        "eo_share_probe",
+    ]
+    # Every part of the view was asked side by side, once.
+    actions = teo.actions()
+    for action in ("DescribeIPRegion", "CheckCnameStatus", "DescribeOriginACL"):
+        assert actions.count(action) == 1, actions
+    assert all(c.error is None for c in teo.calls), [(c.action, c.error) for c in teo.calls]
+
+
+async def test_522_with_origin_protection_on_and_new_ranges_planned(bot: Bot, teo: FakeTeo) -> None:
+    planned = datetime.now(UTC) + timedelta(days=5)
+    teo.world.acls[ZONE_ID] = origin_acl(planned=planned, added=["43.176.0.0/16"])
+    with (
+        FullBacklogServer() as firewalled,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", firewalled.port)}, connect_timeout=0.3) as edge,
+    ):
+        configure(teo, firewalled.port)
+        teo.world.logs = EdgeLogs(edge)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/cart")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "522" in text
+    assert "EdgeOne's API *sharpens* this: origin protection is on (ranges version v3)" in text
+    when = f"{planned:%Y-%m-%d %H:%M} UTC"
+    assert f"Update the origin's allow-list before the ranges change on {when}" in text
+    assert f"EdgeOne changes its origin-pull ranges on {when}: add 43.176.0.0/16" in text
+    # The configured origin, probed directly, does not answer either: the path is suspect.
+    assert f"The configured origin 127.0.0.1:{firewalled.port} cannot be reached" in text
+
+
+async def test_an_answering_address_that_is_not_edgeones_refutes_the_reading(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    teo.world.edge_ips = set()  # EdgeOne does not own 127.0.0.1 after all
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne's API *refutes* this" in text
+    assert "something else answers for shop.example.com" in text
+    assert "127.0.0.1, the address that answered, is not an EdgeOne node" in text
+    assert "127.0.0.1 is NOT an EdgeOne node" in text
+
+
+async def test_a_moved_cname_sharpens_the_reading(bot: Bot, teo: FakeTeo) -> None:
+    teo.world.cnames[HOST] = ("moved", "shop.example.com.eo.dnse1.com")
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne's API *sharpens* this" in text
+    assert "shop.example.com does not point at the CNAME EdgeOne assigned" in text
+    assert "no longer points at the CNAME EdgeOne gave it" in text  # the finding
+
+
+async def test_the_verdict_changes_when_edgeones_log_contradicts_the_probe(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        teo.world.logs = EdgeLogs(edge, origin_status=200)  # the origin answered EdgeOne 200
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/cart")
+        final = await view_update(bot)
+    updates = [u for u in bot.fake.of("chat.update") if u.body["ts"] == final.body["ts"]]
+    first = next(u for u in updates if "For support" in u.block_text())
+    assert "502: fault at the origin" in first.block_text()
+    text = final.block_text()
+    assert "502: fault at EdgeOne" in text
+    assert "EdgeOne's API *refutes* this" in text
+    assert "the 502 is EdgeOne's own, not the origin's" in text
+    assert "The probe alone read: 502: fault at the origin" in text
+
+
+async def test_a_slash_probe_updates_its_thread_and_its_channel_line(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        teo.world.logs = EdgeLogs(edge, origin_status=200)
+        await bot.command(f"probe http://{HOST}:{edge.port}/cart")
+        final = await view_update(bot)
+    channel_line, diagnosis = bot.fake.of("chat.postMessage")
+    # The fake Slack numbers messages in order: the channel line first, its thread's diagnosis.
+    assert "thread_ts" not in channel_line.body
+    assert diagnosis.body["thread_ts"] == "1700000001.000100"
+    assert final.body["ts"] == "1700000002.000100"
+    summary = bot.fake.of("chat.update")[-1]
+    assert summary.body["ts"] == "1700000001.000100"
+    assert "502: fault at EdgeOne" in summary.text  # the one-liner follows the verdict
+
+
+async def test_a_site_that_is_not_edgeones_gets_no_view(bot: Bot, teo: FakeTeo) -> None:
+    with HTTPServer(status=200, body=b"fine") as site:
+        await probe_in_thread(bot, f"http://127.0.0.1:{site.port}/")
+        await bot.fake.wait_calls("chat.update")
+        await bot.fake.wait_for(lambda: not bot.services.tasks, limit=LIMIT, what="tasks")
+    assert all("EdgeOne's view" not in c.block_text() for c in bot.fake.calls)
+    assert teo.actions() in ([], ["DescribeZones"])  # at most the zone list, to tell
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        pytest.param(
+            ("DescribeOriginACL", "UnauthorizedOperation.CamNoAuth"),
+            "may not call DescribeOriginACL: add teo:DescribeOriginACL to its CAM policy",
+            id="unauthorized",
+        ),
+        pytest.param(
+            ("DescribeIPRegion", "RequestLimitExceeded"),
+            "EdgeOne API rate limit reached on DescribeIPRegion",
+            id="rate-limited",
+        ),
+        pytest.param(
+            ("CheckCnameStatus", "InternalError"),
+            "EdgeOne API had an internal error on CheckCnameStatus",
+            id="internal-error",
+        ),
+    ],
+)
+async def test_api_errors_reach_the_thread_worded(
+    bot: Bot, teo: FakeTeo, fault: tuple[str, str], words: str
+) -> None:
+    teo.fail(*fault)
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    assert words in final.block_text()
+    assert "Traceback" not in everything_sent(bot)
+
+
+async def test_a_late_call_is_told_and_holds_up_nothing_else(bot: Bot, teo: FakeTeo) -> None:
+    teo.delays["DescribeOriginACL"] = 1.5  # past the 1 s per-call timeout
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne API did not answer DescribeOriginACL within 1 s" in text
+    assert "127.0.0.1 is an EdgeOne node" in text  # the other answers are there
+
+
+async def test_rejected_credentials_show_only_the_last_four_characters(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    teo.secret_id = "AKIDsomeoneelseskeyXXXXXXXXXXXXXXXXX"  # the key the bot has is unknown
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne API rejected the credentials (SecretId …MPLE)" in text
+    sent = everything_sent(bot)
+    assert SECRET_ID not in sent
+    assert SECRET_KEY not in sent
+    assert SECRET_ID[:-4] not in sent
+
+
+async def test_a_refused_configured_origin_is_reported_not_probed(bot: Bot, teo: FakeTeo) -> None:
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port, origin="10.20.30.40")  # a private address: off limits
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+        assert origin.hits == 1  # the edge's request only
+    text = final.block_text()
+    assert f"The configured origin 10.20.30.40:{origin.port} was not probed" in text
+    assert "private network address" in text
+
+
+async def test_https_origin_pull_to_a_port_that_speaks_http(bot: Bot, teo: FakeTeo) -> None:
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        PlainOnTLSPortServer() as plain,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, plain.port, protocol="HTTPS", https_port=plain.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+        assert plain.tls_attempts == 1
+    text = final.block_text()
+    assert (
+        f"EdgeOne pulls over HTTPS from 127.0.0.1:{plain.port}, but that port speaks plain HTTP"
+    ) in text
+    assert "EdgeOne pulls on port" not in text  # the comparison used EdgeOne's own port
+
+
+def serves_only(name: str) -> Callable[[RecordedRequest], Response]:
+    """An origin with one virtual host: any other Host gets 421 Misdirected Request."""
+
+    def answer(request: RecordedRequest) -> Response:
+        host = request.headers.get("host", "").split(":")[0]
+        return Response(status=200, body=b"shop") if host == name else Response(status=421)
+
+    return answer
+
+
+async def test_a_rewritten_host_the_origin_does_not_serve(bot: Bot, teo: FakeTeo) -> None:
+    with (
+        HTTPServer({"/": serves_only(HOST)}) as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port, host_header="backend.example.net")
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne sends Host backend.example.net to the origin, which answers 421" in text
+    assert f"while it answers 200 for {HOST}" in text
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def test_zone_card(bot: Bot, teo: FakeTeo) -> None:
+    await bot.command(f"zone {HOST}")
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert call.body["response_type"] == "ephemeral"
+    text = call.block_text()
+    assert f"EdgeOne zone card: {HOST} (zone example.com)" in text
+    assert "Protection" in text
+    assert "Origin" in text
+    assert "Last hour" in text
+
+
+async def test_zone_of_a_host_in_no_zone_is_worded(bot: Bot) -> None:
+    await bot.command("zone www.elsewhere.org")
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert "www.elsewhere.org is not served by these EdgeOne zones (example.com)" in call.text
+
+
+async def test_logs_command_in_a_thread(bot: Bot, teo: FakeTeo) -> None:
+    at = datetime.now(UTC) - timedelta(minutes=20)
+    teo.world.logs.append(log_line("4105283880544427145", at=at, edge_status=524))
+    await bot.event(mention(f"<@UBOT> logs 4105283880544427145 {HOST}"))
+    (call,) = await bot.fake.wait_calls("chat.postMessage", limit=LIMIT)
+    assert call.body["thread_ts"] == THREAD
+    assert "EdgeOne's log of* `4105283880544427145`" in call.block_text()
+    assert "524 at node sg-3f2a9c (SG)" in call.block_text()
+
+
+async def test_malformed_commands_get_their_usage(bot: Bot) -> None:
+    await bot.command("zone")
+    await bot.command("logs 12'] OR ['x")
+    first, second = await bot.fake.wait_calls("response_url", 2, limit=LIMIT)
+    assert "Usage: `zone &lt;host&gt;`, e.g. `zone shop.example.com`" in first.block_text()
+    assert "Traceback" not in second.text
+
+
+# ---------------------------------------------------------------- purge
+
+
+async def test_purge_is_off_by_default(bot: Bot, teo: FakeTeo) -> None:
+    await bot.command(f"purge https://{HOST}/app.js")
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert "purging is turned off here" in call.text
+    assert "EO_ALLOW_PURGE" in call.text
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+ALLOWED = {"EO_ALLOW_PURGE": "1", "EO_PURGE_USERS": "U0BOB"}
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_purge_refused_for_someone_not_listed(bot: Bot, teo: FakeTeo) -> None:
+    await bot.command(f"purge https://{HOST}/app.js")  # from U0ALICE
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert "you are not among the people this deployment lets purge" in call.text
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+def press(action_id: str, value: str, *, user: str, ephemeral: bool = True) -> dict[str, Any]:
+    payload = fixture("block_actions_share.json")
+    payload["user"]["id"] = user
+    payload["container"]["is_ephemeral"] = ephemeral
+    payload["actions"][0].update(action_id=action_id, value=value)
+    return payload
+
+
+async def ask_to_purge(bot: Bot, target: str, *, user: str) -> dict[str, Any]:
+    await bot.command(f"purge {target}", user_id=user)
+    (question,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert question.body["response_type"] == "ephemeral"
+    confirm, cancel = buttons(question)
+    assert (confirm["action_id"], cancel["action_id"]) == (PURGE_CONFIRM, PURGE_CANCEL)
+    assert "nothing happens until confirmed" in question.block_text()
+    return confirm
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_purge_confirmed_by_the_button(bot: Bot, teo: FakeTeo) -> None:
+    teo.world.purge_statuses = ["processing", "processing", "success"]
+    confirm = await ask_to_purge(bot, f"https://{HOST}/app.js", user="U0BOB")
+    assert teo.calls_of("CreatePurgeTask") == []  # nothing before the press
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_for(
+        lambda: any("Purged" in c.text for c in bot.fake.of("chat.update")), limit=LIMIT
+    )
+    (create,) = teo.calls_of("CreatePurgeTask")
+    assert create.params["Type"] == "purge_url"
+    assert create.params["Targets"] == [f"https://{HOST}/app.js"]
+    assert len(teo.calls_of("DescribePurgeTasks")) == 3  # polled until done
+    (started,) = bot.fake.of("chat.postMessage")
+    assert started.body["channel"] == "C0INCIDENT"
+    assert "confirmed by <@U0BOB>" in started.text
+    done = bot.fake.of("chat.update")[-1]
+    assert done.body["ts"] == "1700000001.000100"  # the message that said it started
+    assert f"Purged https://{HOST}/app.js from EdgeOne's cache" in done.text
+    replaced = [c for c in bot.fake.of("response_url") if c.body.get("replace_original")]
+    assert "Purge confirmed by <@U0BOB>" in replaced[0].text  # the buttons are gone
+    # A second press of the same button purges nothing more.
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_for(
+        lambda: any("confirmed already" in c.text for c in bot.fake.of("response_url"))
+    )
+    assert len(teo.calls_of("CreatePurgeTask")) == 1
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED | {"EO_PURGE_USERS": "U0BOB,U0CAROL"}])
+async def test_purge_button_refused_for_another_user(bot: Bot, teo: FakeTeo) -> None:
+    confirm = await ask_to_purge(bot, HOST, user="U0BOB")
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0CAROL"))
+    await bot.fake.wait_calls("response_url", 2, limit=LIMIT)
+    refusal = bot.fake.of("response_url")[-1]
+    assert "Only <@U0BOB>, who asked for this purge, can confirm it" in refusal.text
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+@pytest.mark.parametrize("teo_env", [{"EO_ALLOW_PURGE": "1", "EO_PURGE_GROUPS": "S0OPS"}])
+async def test_purge_allowed_through_a_user_group(bot: Bot, teo: FakeTeo) -> None:
+    bot.fake.usergroups["S0OPS"] = ["U0DAVE", "U0ALICE"]
+    confirm = await ask_to_purge(bot, HOST, user="U0ALICE")
+    assert json.loads(confirm["value"])["k"] == "purge_host"
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0ALICE"))
+    await bot.fake.wait_for(
+        lambda: any("Purged" in c.text for c in bot.fake.of("chat.update")), limit=LIMIT
+    )
+    (create,) = teo.calls_of("CreatePurgeTask")
+    assert (create.params["Type"], create.params["Targets"]) == ("purge_host", [HOST])
+    lists = bot.fake.of("usergroups.users.list")
+    assert lists
+    assert lists[0].body["usergroup"] == "S0OPS"
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_purge_cancelled(bot: Bot, teo: FakeTeo) -> None:
+    confirm = await ask_to_purge(bot, HOST, user="U0BOB")
+    await bot.action(press(PURGE_CANCEL, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_calls("response_url", 2, limit=LIMIT)
+    assert "Purge cancelled by <@U0BOB>; nothing was purged" in bot.fake.of("response_url")[-1].text
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_a_purge_the_api_refuses_is_told(bot: Bot, teo: FakeTeo) -> None:
+    teo.fail("CreatePurgeTask", "UnauthorizedOperation.CamNoAuth")
+    confirm = await ask_to_purge(bot, HOST, user="U0BOB")
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_for(
+        lambda: any("did not go through" in c.text for c in bot.fake.of("chat.update")),
+        limit=LIMIT,
+    )
+    done = bot.fake.of("chat.update")[-1]
+    assert "add teo:CreatePurgeTask to its CAM policy" in done.text
