@@ -488,10 +488,11 @@ def _changed(before: Diagnosis, after: Diagnosis) -> bool:
 
 def addendum_blocks(addendum: EdgeOneAddendum, diagnosis: Diagnosis) -> Blocks:
     """Under the diagnosis: what EdgeOne's facts did to the verdict, then the view."""
-    lines = [
-        f"{_EFFECT[effect][0]} EdgeOne's API *{_EFFECT[effect][1]}* this: {net(reason)}"
-        for effect, reason in weighed(diagnosis)
-    ] or ["EdgeOne's API neither confirms nor refutes the probe's reading."]
+    lines = ["*EdgeOne's API on this verdict*"]
+    effects = weighed(diagnosis)
+    lines += [f"{_EFFECT[e][0]} *{_EFFECT[e][1].capitalize()}:* {net(why)}" for e, why in effects]
+    if not effects:
+        lines.append("It neither confirms nor refutes the probe's reading.")
     before = addendum.before
     if _changed(before, diagnosis):
         lines.append(f"_The probe alone read: {esc(_verdict(before))}_")
@@ -510,7 +511,7 @@ def addendum_text(addendum: EdgeOneAddendum, diagnosis: Diagnosis, *, style: Sty
         lines.append(st.bold(f"Verdict with EdgeOne's view: {now}") + " (unchanged)")
     effects = weighed(diagnosis)
     for effect, reason in effects:
-        lines.append(f"  {_EFFECT_MARK[effect]} EdgeOne's API {effect} this: {_t(reason)}")
+        lines.append(f"  {_EFFECT_MARK[effect]} {effect}: {_t(reason)}")
     if not effects:
         lines.append("  EdgeOne's API neither confirms nor refutes the probe's reading.")
     return "\n".join([*lines, view_text(addendum.view, style=st)])

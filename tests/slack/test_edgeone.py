@@ -19,6 +19,7 @@ import pytest
 from bot.chat.edgeone import EdgeOneChat
 from bot.chat.limits import RateLimiter
 from bot.chat.services import Services
+from bot.chat.watches import WatchSettings
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM
 from tests.edgeone.conftest import settings_for
@@ -98,10 +99,21 @@ def teo_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def watch() -> WatchSettings:
+    return WatchSettings()
+
+
+@pytest.fixture
 async def services(
-    kb: KnowledgeBase, matcher: Matcher, teo: FakeTeo, ns: DNSServer, teo_env: dict[str, str]
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    teo: FakeTeo,
+    ns: DNSServer,
+    teo_env: dict[str, str],
+    watch: WatchSettings,
 ) -> AsyncIterator[Services]:
-    probe = loopback_settings(nameservers=(ns.nameserver,))
+    # Connect timeouts short: the origin comparison of a firewalled origin waits for one.
+    probe = loopback_settings(nameservers=(ns.nameserver,), connect_timeout=0.5, tls_timeout=0.5)
     settings = settings_for(teo, EO_API_TIMEOUT="1", EO_API_BUDGET="2", **teo_env)
     link = EdgeOneChat.build(settings, probe)
     link.purge_interval = 0.01
@@ -110,8 +122,9 @@ async def services(
         probe,
         matcher=matcher,
         progress_interval=0.0,
-        rate=RateLimiter(20, 60.0),
+        rate=RateLimiter(50, 60.0),
         edgeone=link,
+        watch=watch,
     )
     await link.aclose()
 
@@ -177,7 +190,7 @@ async def test_diagnosis_comes_first_then_the_view_is_added_to_it(bot: Bot, teo:
     assert updates.index(first) < updates.index(final)
     text = final.block_text()
     assert "502: fault at the origin" in text
-    assert "EdgeOne's API *confirms* this" in text  # the edge's log: the origin's own 502
+    assert "*Confirms:*" in text  # the edge's log: the origin's own 502
     assert "127.0.0.1 is an EdgeOne node" in text
     assert "Request log" in text
     # The configured origin was compared by itself, with the Host EdgeOne sends.
@@ -209,7 +222,7 @@ async def test_522_with_origin_protection_on_and_new_ranges_planned(bot: Bot, te
         final = await view_update(bot)
     text = final.block_text()
     assert "522" in text
-    assert "EdgeOne's API *sharpens* this: origin protection is on (ranges version v3)" in text
+    assert "*Sharpens:* origin protection is on (ranges version v3)" in text
     when = f"{planned:%Y-%m-%d %H:%M} UTC"
     assert f"Update the origin's allow-list before the ranges change on {when}" in text
     assert f"EdgeOne changes its origin-pull ranges on {when}: add 43.176.0.0/16" in text
@@ -229,7 +242,7 @@ async def test_an_answering_address_that_is_not_edgeones_refutes_the_reading(
         await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
         final = await view_update(bot)
     text = final.block_text()
-    assert "EdgeOne's API *refutes* this" in text
+    assert "*Refutes:*" in text
     assert "something else answers for shop.example.com" in text
     assert "127.0.0.1, the address that answered, is not an EdgeOne node" in text
     assert "127.0.0.1 is NOT an EdgeOne node" in text
@@ -245,7 +258,7 @@ async def test_a_moved_cname_sharpens_the_reading(bot: Bot, teo: FakeTeo) -> Non
         await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
         final = await view_update(bot)
     text = final.block_text()
-    assert "EdgeOne's API *sharpens* this" in text
+    assert "*Sharpens:*" in text
     assert "shop.example.com does not point at the CNAME EdgeOne assigned" in text
     assert "no longer points at the CNAME EdgeOne gave it" in text  # the finding
 
@@ -266,7 +279,7 @@ async def test_the_verdict_changes_when_edgeones_log_contradicts_the_probe(
     assert "502: fault at the origin" in first.block_text()
     text = final.block_text()
     assert "502: fault at EdgeOne" in text
-    assert "EdgeOne's API *refutes* this" in text
+    assert "*Refutes:*" in text
     assert "the 502 is EdgeOne's own, not the origin's" in text
     assert "The probe alone read: 502: fault at the origin" in text
 
@@ -422,7 +435,41 @@ async def test_a_rewritten_host_the_origin_does_not_serve(bot: Bot, teo: FakeTeo
     assert f"while it answers 200 for {HOST}" in text
 
 
+QUICK_WATCH = WatchSettings(interval=0.1, min_duration=0.1, default_duration=0.6)
+
+
+@pytest.mark.parametrize("watch", [QUICK_WATCH])
+async def test_a_watch_asks_edgeone_on_its_first_probe_only(bot: Bot, teo: FakeTeo) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await bot.event(mention(f"<@UBOT> watch http://{HOST}:{edge.port}/cart for 1s"))
+        await bot.fake.wait_for(
+            lambda: any("Stopped watching" in c.block_text() for c in bot.fake.calls),
+            limit=LIMIT,
+            what="the watch to end",
+        )
+        await bot.fake.wait_for(lambda: not bot.services.tasks, limit=LIMIT, what="tasks")
+        assert len(edge.outcomes) >= 3  # it probed again and again ...
+    assert len(teo.calls_of("DescribeIPRegion")) == 1  # ... and asked EdgeOne once
+    with_view = [c for c in bot.fake.of("chat.update") if "EdgeOne's view" in c.block_text()]
+    assert len(with_view) == 2  # added to the first diagnosis, kept when its Cancel goes
+    assert [b["action_id"] for b in buttons(with_view[0])] == ["eo_watch_cancel"]
+    assert "eo_watch_cancel" not in [b["action_id"] for b in buttons(with_view[-1])]
+
+
 # ---------------------------------------------------------------- commands
+
+
+async def test_help_lists_the_commands(bot: Bot) -> None:
+    await bot.command("help")
+    (call,) = await bot.fake.wait_calls("response_url")
+    text = call.block_text()
+    assert "*EdgeOne's view* (API credentials are set)" in text
+    for command in ("/eo zone", "/eo logs", "/eo purge"):
+        assert command in text
 
 
 async def test_zone_card(bot: Bot, teo: FakeTeo) -> None:
