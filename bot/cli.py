@@ -128,10 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         "probe",
         help="probe a failing URL and diagnose it",
         description="Probe a URL (DNS, TCP, TLS, HTTP), compare it with the origin if asked, "
-        "and name the EdgeOne code, the side at fault and what to check. On a terminal, a probe "
-        "that takes more than a second shows its progress on stderr. Exit status: 0 the probe "
+        "and name the EdgeOne code, the side at fault and what to check; with EdgeOne API "
+        "credentials, EdgeOne's own view follows and the verdict is weighed with it. On a "
+        "terminal, a probe that takes more than a second shows its progress on stderr. Exit "
+        "status: 0 the probe "
         "ran (whatever it found), 2 invalid or refused input.",
-        epilog=_environment("environment (flags add to or replace these)", PROBE_ENVIRONMENT),
+        epilog=_environment("environment (flags add to or replace these)", PROBE_ENVIRONMENT)
+        + "\n\n"
+        + _environment("EdgeOne's view after the diagnosis (optional)", EDGEONE_ENVIRONMENT),
         formatter_class=raw,
     )
     probe.add_argument("url", help="http(s) URL, or a bare host (https is assumed)")

@@ -1,4 +1,5 @@
-"""`eo-bot zone HOST` and `eo-bot logs EO-LOG-UUID [--host HOST]`: EdgeOne's own view on a terminal.
+"""`eo-bot zone HOST` and `eo-bot logs EO-LOG-UUID [--host HOST]`: EdgeOne's own view on a terminal;
+and :func:`probe_view`, the view `eo-bot probe` adds after its diagnosis when credentials are set.
 
 The same questions as ``/eo zone`` and ``/eo logs`` (``bot.edgeone.view.EdgeOne``), rendered as
 text (``bot.render.edgeone``) or, with ``--json``, as a versioned JSON object. They need the API's
@@ -22,14 +23,21 @@ from dataclasses import fields, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any, TextIO, TypeVar
 
-from bot.chat.edgeone_replies import EdgeOneCommand
+from bot.chat.edgeone_replies import EdgeOneAddendum, EdgeOneCommand
 from bot.config import ConfigError, edgeone_settings
+from bot.diagnosis import Diagnosis
+from bot.edgeone.compare import origin_prober
 from bot.edgeone.errors import Problem
 from bot.edgeone.facts import LogsFact
+from bot.edgeone.revise import Revision, concerns, revise
 from bot.edgeone.settings import EdgeOneSettings
 from bot.edgeone.view import EdgeOne, parse_request_id
 from bot.edgeone.zones import ZoneMatch, host_of
-from bot.render.edgeone import logs_text, off_text, view_text
+from bot.knowledge.loader import KnowledgeBase
+from bot.probe.models import ProbeReport
+from bot.probe.runner import ProbeSettings
+from bot.render.edgeone import addendum_text, logs_text, off_text, view_text
+from bot.render.json import probe_dict
 from bot.render.text import Style
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
@@ -72,6 +80,58 @@ def run_logs_command(args: argparse.Namespace, out: TextIO, *, style: Style) -> 
         print(logs_text(answer, request_id=request_id), file=out)
     found = isinstance(answer, LogsFact) and answer.state in ("found", "offline")
     return EXIT_OK if found else EXIT_NOT_FOUND
+
+
+def probe_view(
+    report: ProbeReport,
+    *,
+    kb: KnowledgeBase,
+    probe_settings: ProbeSettings,
+    settings: EdgeOneSettings,
+    stated_code: int | None,
+) -> Revision | None:
+    """EdgeOne's view of a probe and the diagnosis made again with it (``bot.edgeone.revise``);
+    None when the host is not EdgeOne's business."""
+
+    async def run() -> Revision | None:
+        edge = EdgeOne(settings)
+        try:
+            if not await concerns(edge, report.edge):
+                return None
+            prober = origin_prober(probe_settings)
+            return await revise(edge, prober, kb, report, stated_code=stated_code)
+        finally:
+            await edge.aclose()
+
+    return asyncio.run(run())
+
+
+def print_probe_view(
+    report: ProbeReport,
+    diagnosis: Diagnosis,
+    out: TextIO,
+    *,
+    settings: EdgeOneSettings,
+    probe_settings: ProbeSettings,
+    kb: KnowledgeBase,
+    stated_code: int | None,
+    as_json: bool,
+    style: Style,
+) -> None:
+    """`eo-bot probe` with credentials: the view printed after the diagnosis (already printed as
+    text); with ``--json``, one object whose diagnosis weighed the view, which is under
+    ``edgeone`` (null when the host is not EdgeOne's)."""
+    revision = probe_view(
+        report, kb=kb, probe_settings=probe_settings, settings=settings, stated_code=stated_code
+    )
+    if as_json:
+        shown = (revision.report, revision.diagnosis) if revision else (report, diagnosis)
+        data = probe_dict(*shown)
+        data["edgeone"] = _plain(revision.view) if revision else None
+        _dump(data, out)
+    elif revision is not None:
+        addendum = EdgeOneAddendum(revision.view, before=diagnosis)
+        print(addendum_text(addendum, revision.diagnosis, style=style), file=out)
 
 
 def _settings(command: EdgeOneCommand) -> EdgeOneSettings | None:

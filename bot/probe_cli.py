@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from bot.diagnosis import diagnose
+from bot.edgeone.settings import EdgeOneSettings
 from bot.knowledge.compiled import load_matcher
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, parse_nameservers, probe
@@ -145,7 +146,8 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Pro
 def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) -> int:
     try:
         settings = settings_from_args(args, dict(os.environ))
-    except ValueError as exc:
+        api = EdgeOneSettings.from_env(os.environ)  # None without credentials
+    except ValueError as exc:  # SettingsError too: it names the variable
         print(f"eo-bot probe: {exc}", file=sys.stderr)
         return EXIT_USAGE
     kb = load_matcher().kb
@@ -164,11 +166,26 @@ def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) ->
         print(f"eo-bot probe: refused: {exc.reason}", file=sys.stderr)
         return EXIT_USAGE
     diagnosis = diagnose(report, kb, stated_code=args.code)
+    if not args.json:
+        print(render_probe(report, diagnosis, style=style), file=out, flush=True)
+    if api is not None:
+        from bot.edgeone_cli import print_probe_view  # the API stack loads only with credentials
+
+        print_probe_view(
+            report,
+            diagnosis,
+            out,
+            settings=api,
+            probe_settings=settings,
+            kb=kb,
+            stated_code=args.code,
+            as_json=args.json,
+            style=style,
+        )
+        return EXIT_OK
     if args.json:
         json.dump(probe_dict(report, diagnosis), out, indent=2, ensure_ascii=False)
         out.write("\n")
-    else:
-        print(render_probe(report, diagnosis, style=style), file=out)
     return EXIT_OK
 
 

@@ -149,6 +149,42 @@ def test_cli_problems_are_worded(teo: FakeTeo, monkeypatch: pytest.MonkeyPatch) 
     assert "Traceback" not in out + err
 
 
+def test_cli_probe_prints_the_view_after_the_diagnosis(
+    teo: FakeTeo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+        DNSServer({HOST: "127.0.0.1"}) as ns,
+    ):
+        teo.world.domains[ZONE_ID] = [domain(HOST, origin="127.0.0.1", http_port=origin.port)]
+        teo.world.cnames[HOST] = ("moved", "shop.example.com.eo.dnse1.com")
+        args = [
+            "probe",
+            f"http://{HOST}:{edge.port}/cart",
+            "--nameserver",
+            f"{ns.host}:{ns.port}",
+            "--allow-network",
+            "127.0.0.0/8",
+            "--allow-port",
+            "1-65535",
+        ]
+        status, out, _ = cli(args, teo.env(**LOOPBACK), monkeypatch)
+        assert status == 0
+        diagnosis, _, view = out.partition("Verdict with EdgeOne's view:")
+        assert "EdgeOne code: 502" in diagnosis
+        assert "→ sharpens: EdgeOne's API says shop.example.com is online, its CNAME not" in view
+        assert f"The configured origin 127.0.0.1:{origin.port} answers 502" in view
+        status, out, _ = cli([*args, "--json"], teo.env(**LOOPBACK), monkeypatch)
+    assert status == 0
+    data = json.loads(out)
+    assert data["origin"]["port"] == origin.port  # the configured origin, compared by itself
+    assert [w["effect"] for w in data["diagnosis"]["weighed"] if w["source"] == "edgeone"]
+    kinds = [f["kind"] for f in data["edgeone"]["findings"]]
+    assert "cname_moved" in kinds
+    assert "origin_answers" in kinds
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

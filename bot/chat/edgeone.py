@@ -4,12 +4,10 @@ Two jobs, both no-ops without credentials (``Services.edgeone`` is None):
 
 - **After a probe.** Once a probe's diagnosis is posted (the first answer never waits for the
   API), :func:`add_view` asks EdgeOne about the host when it looks like EdgeOne's (its answer or
-  DNS carries EdgeOne's marks) or a zone of the account holds it. The questions run side by side
-  within the API budget (``EdgeOne.gather``), next to the automatic comparison with the configured
-  origin (``bot.edgeone.compare``, through the probe's own settings and address policy). The
-  diagnosis is made again with EdgeOne's facts weighed (``bot.edgeone.evidence`` →
-  ``bot.diagnosis.diagnose``, the one place that weighs evidence) and replaces the posted one with
-  the view beneath it, or, when both would not fit in one message, the view follows in the thread.
+  DNS carries EdgeOne's marks) or a zone of the account holds it: the view, the configured origin
+  compared and the diagnosis made again with EdgeOne's facts (``bot.edgeone.revise``). The
+  revised diagnosis replaces the posted one with the view beneath it, or, when both would not fit
+  in one message, the view follows in the thread.
 - **Commands.** ``zone HOST``, ``logs EO-LOG-UUID [HOST]`` and ``purge URL|HOST``; the purge only
   for people the deployment lists, and only once they press the confirmation button
   (:func:`confirm_purge`), with the result told in the thread.
@@ -22,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -41,12 +38,8 @@ from bot.chat.edgeone_replies import (
 )
 from bot.chat.replies import Notice, ProbeOutcome, ProbeSummary, Reply
 from bot.chat.surface import CannotPost, Surface, Turn
-from bot.diagnosis import diagnose
-from bot.diagnosis.probe import eo_log_uuid, has_edge_markers
-from bot.edgeone.compare import OriginComparison, OriginProber, compare_origin
+from bot.edgeone.compare import OriginProber, origin_prober
 from bot.edgeone.errors import EdgeOneError
-from bot.edgeone.evidence import facts_of
-from bot.edgeone.findings import Finding, OriginToCheck, origin_checks
 from bot.edgeone.purge import (
     POLL_INTERVAL,
     POLL_TIMEOUT,
@@ -56,12 +49,12 @@ from bot.edgeone.purge import (
     plan_purge,
     run_purge,
 )
+from bot.edgeone.revise import concerns, revise
 from bot.edgeone.settings import EdgeOneSettings
 from bot.edgeone.view import EdgeOne
-from bot.edgeone.zones import host_of, normalise_host
+from bot.edgeone.zones import host_of
 from bot.intent import Logs, Purge, Zone
-from bot.probe.models import ProbeReport, ProbeResult
-from bot.probe.runner import ProbeSettings, probe_origin
+from bot.probe.runner import ProbeSettings
 
 if TYPE_CHECKING:
     from bot.chat.services import Services
@@ -72,7 +65,6 @@ log = logging.getLogger(__name__)
 # (user) → the user groups, among those allowed to purge, that the user belongs to (Slack).
 GroupLookup = Callable[[str], Awaitable[frozenset[str]]]
 MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
-_SEVERITY = {"problem": 0, "warning": 1, "info": 2}
 
 
 @dataclass(slots=True)
@@ -97,11 +89,7 @@ class EdgeOneChat:
         groups_of: GroupLookup | None = None,
     ) -> EdgeOneChat:
         """The real thing: the API client, and the probe's own settings for the origin."""
-
-        async def prober(url: str, origin: str) -> ProbeResult:
-            return await probe_origin(url, origin, settings=probe_settings)
-
-        return cls(EdgeOne(settings), prober, groups_of=groups_of)
+        return cls(EdgeOne(settings), origin_prober(probe_settings), groups_of=groups_of)
 
     @property
     def settings(self) -> EdgeOneSettings:
@@ -120,76 +108,27 @@ class EdgeOneChat:
 
     # -- the view of a probe ---------------------------------------------------------------------
 
-    async def concerns(self, result: ProbeResult) -> bool:
-        """Whether ``result``'s host is worth asking EdgeOne about: it answered or resolved like
-        EdgeOne, or a zone of this account is named for it."""
-        if has_edge_markers(result):
-            return True
-        try:
-            host = normalise_host(result.host)
-            async with asyncio.timeout(self.settings.budget):
-                zones = await self.edge.zones.zones()
-        except (ValueError, EdgeOneError, TimeoutError):
-            return False
-        names = {z.name.lower().rstrip(".") for z in zones if z.name}
-        return any(host == name or host.endswith("." + name) for name in names)
-
     async def revise(self, kb: KnowledgeBase, outcome: ProbeOutcome) -> ProbeOutcome | None:
         """``outcome`` with EdgeOne's view and the diagnosis made again with its facts; None when
         the host is not EdgeOne's business. Never raises for an API problem."""
-        report = outcome.report
-        edge = report.edge
-        if not await self.concerns(edge):
+        if not await concerns(self.edge, outcome.report.edge):
             return None
-        path = _path_of(edge.url)
-        # The person's own origin (origin=…) stays the one compared; otherwise the configured
-        # one, probed beside the API calls when the zone map already knows the host's domain.
-        automatic = report.origin is None
-        known = self.edge.zones.cached(edge.host) if automatic else None
-        checks = origin_checks(known.domain, host=known.host, scheme=edge.scheme) if known else ()
-        view, compared = await asyncio.gather(
-            self.edge.gather(
-                edge.host,
-                answered_ip=edge.connect.ip,
-                eo_log_uuid=eo_log_uuid(edge),
-                when=edge.started_at,
-                scheme=edge.scheme,
-                dns_on_edgeone=edge.dns.on_edgeone,
-                server=edge.http.headers.get("server"),
-            ),
-            self._compare(checks, path),
-        )
-        if automatic and view.origin_checks != checks:
-            # First sight of the host, or its configuration changed since the map read it.
-            compared = await self._compare(view.origin_checks, path)
-        origin = next((c.result for c in compared if c.result is not None), None)
-        revised_report = ProbeReport(edge=edge, origin=origin) if origin is not None else report
-        diagnosis = diagnose(
-            revised_report,
+        revision = await revise(
+            self.edge,
+            self.probe_origin,
             kb,
+            outcome.report,
             stated_code=outcome.request.code,
             language=outcome.diagnosis.language,
-            edgeone=facts_of(view, every_zone=not self.settings.zones),
         )
-        findings: list[Finding] = [*view.findings, *(f for c in compared for f in c.findings)]
-        findings.sort(key=lambda f: _SEVERITY[f.severity])
-        view = replace(view, findings=tuple(findings))
+        diagnosis = revision.diagnosis
         entry = kb.get(diagnosis.kb_id) if diagnosis.kb_id else None
         return replace(
             outcome,
-            report=revised_report,
+            report=revision.report,
             diagnosis=diagnosis,
             entry=entry or outcome.entry,
-            edgeone=EdgeOneAddendum(view=view, before=outcome.diagnosis),
-        )
-
-    async def _compare(
-        self, checks: tuple[OriginToCheck, ...], path: str
-    ) -> tuple[OriginComparison, ...]:
-        return tuple(
-            await asyncio.gather(
-                *(compare_origin(c, path=path, prober=self.probe_origin) for c in checks)
-            )
+            edgeone=EdgeOneAddendum(view=revision.view, before=outcome.diagnosis),
         )
 
     # -- purge guard -----------------------------------------------------------------------------
@@ -420,8 +359,3 @@ async def cancel_purge(surface: Surface, turn: Turn, value: str) -> bool:
         )
         return False
     return True
-
-
-def _path_of(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

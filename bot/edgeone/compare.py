@@ -19,10 +19,20 @@ from dataclasses import dataclass
 
 from bot.edgeone.findings import Finding, OriginToCheck, origin_findings
 from bot.probe.models import ProbeResult
+from bot.probe.runner import ProbeSettings, probe_origin
 from bot.probe.safety import TargetRefused
 
 # (url, origin "host:port") → the origin's result; bot.probe.runner.probe_origin with settings.
 OriginProber = Callable[[str, str], Awaitable[ProbeResult]]
+
+
+def origin_prober(settings: ProbeSettings) -> OriginProber:
+    """The prober for the configured origin: the probe's own settings and policy."""
+
+    async def prober(url: str, origin: str) -> ProbeResult:
+        return await probe_origin(url, origin, settings=settings)
+
+    return prober
 
 
 @dataclass(frozen=True, slots=True)
