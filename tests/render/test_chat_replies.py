@@ -719,3 +719,32 @@ def test_shared_verdict_names_who_shared(kb: KnowledgeBase) -> None:
     assert console is not None
     assert URL in console
     assert "522" in console
+
+
+# ---------------------------------------------------------------- EdgeOne's view
+
+
+def test_a_diagnosis_with_edgeones_view_fits_or_says_it_does_not(kb: KnowledgeBase) -> None:
+    from bot.slack.surface import SlackSurface
+
+    surface = SlackSurface(client=None)  # type: ignore[arg-type]  # fits() sends nothing
+    normal = with_view(kb)
+    assert surface.fits(normal)
+    long = tuple("x" * 600 for _ in range(40))
+    wordy = replace(normal.diagnosis, summary="s" * 2900, evidence=long, next_steps=long)
+    findings = tuple(Finding("x", "warning", "f" * 300) for _ in range(20))
+    view = replace(edge_view(), findings=findings)
+    huge = replace(normal, diagnosis=wordy, edgeone=EdgeOneAddendum(view, normal.diagnosis))
+    assert not surface.fits(huge)  # the view then goes in the thread, the buttons stay
+    assert "eo_probe_again" in action_ids(render(replace(huge, edgeone=None)))
+
+
+def test_the_view_says_what_it_did_to_the_verdict(kb: KnowledgeBase) -> None:
+    reply = with_view(kb)
+    slack = shown(render(reply))
+    text = render_reply(reply)
+    assert text is not None
+    assert "*EdgeOne's API on this verdict*" in slack
+    assert "EdgeOne's view: shop.example.com (zone example.com)" in slack
+    assert text.startswith("Verdict with EdgeOne's view: ")
+    assert "For support" not in text  # the console printed the diagnosis already
