@@ -55,6 +55,7 @@ from bot.edgeone.view import EdgeOne
 from bot.edgeone.zones import host_of
 from bot.intent import Logs, Purge, Zone
 from bot.probe.runner import ProbeSettings
+from bot.untrusted import visible
 
 if TYPE_CHECKING:
     from bot.chat.services import Services
@@ -262,7 +263,8 @@ async def _purge(link: EdgeOneChat, surface: Surface, turn: Turn, intent: Purge)
         async with asyncio.timeout(link.settings.budget):
             plan = await plan_purge(link.edge.zones, target, user=turn.user)
     except EdgeOneError as exc:
-        await surface.reply(turn, Notice(f"I can't purge {target.target}: {exc}.", emoji="⚠️"))
+        why = _shown(str(exc))  # it may name zones as the API spells them
+        await surface.reply(turn, Notice(f"I can't purge {_shown(target.target)}: {why}.", "⚠️"))
         return
     except TimeoutError:
         await surface.reply(
@@ -293,7 +295,7 @@ async def confirm_purge(services: Services, surface: Surface, turn: Turn, value:
     try:
         plan = PurgePlan.read(value)
     except ValueError as exc:
-        await surface.reply(turn, Notice(str(exc).capitalize() + "."))
+        await surface.reply(turn, Notice(_sentence(str(exc))))
         return False
     if turn.user != plan.requested_by:
         await surface.reply(
@@ -309,10 +311,10 @@ async def confirm_purge(services: Services, surface: Surface, turn: Turn, value:
         await surface.reply(turn, Notice("This purge was confirmed already."))
         return False
     link.confirmed[value] = turn.user
-    zone = plan.zone_name or plan.zone_id
+    zone = _shown(plan.zone_name or plan.zone_id)
+    what = _shown(plan.target.target)
     start = Notice(
-        f"Purging {plan.target.target} from EdgeOne's cache (zone {zone}), confirmed by "
-        f"<@{turn.user}>…",
+        f"Purging {what} from EdgeOne's cache (zone {zone}), confirmed by <@{turn.user}>…",
         emoji="🧹",
     )
     try:
@@ -335,9 +337,7 @@ async def confirm_purge(services: Services, surface: Surface, turn: Turn, value:
         await surface.update(
             turn.channel,
             ref,
-            Notice(
-                f"The purge of {plan.target.target} failed unexpectedly; it has been logged.", "⚠️"
-            ),
+            Notice(f"The purge of {what} failed unexpectedly; it has been logged.", "⚠️"),
         )
 
     services.tasks.spawn(
@@ -351,7 +351,7 @@ async def cancel_purge(surface: Surface, turn: Turn, value: str) -> bool:
     try:
         plan = PurgePlan.read(value)
     except ValueError as exc:
-        await surface.reply(turn, Notice(str(exc).capitalize() + "."))
+        await surface.reply(turn, Notice(_sentence(str(exc))))
         return False
     if turn.user != plan.requested_by:
         await surface.reply(
@@ -359,3 +359,12 @@ async def cancel_purge(surface: Surface, turn: Turn, value: str) -> bool:
         )
         return False
     return True
+
+
+def _shown(text: str) -> str:
+    """Text a person or the API wrote, on one line with nothing hidden (the renderer escapes it)."""
+    return visible(text, keep_newlines=False)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
