@@ -422,6 +422,25 @@ def serves_only(name: str) -> Callable[[RecordedRequest], Response]:
     return answer
 
 
+async def test_http_pull_to_443_and_an_edge_certificate_that_expires_soon(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    soon = datetime.now(UTC) + timedelta(days=5, hours=1)
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        teo.world.domains[ZONE_ID] = [
+            domain(HOST, origin="127.0.0.1", protocol="HTTP", http_port=443, cert_expires=soon)
+        ]
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/")
+        final = await view_update(bot)
+    text = final.block_text()
+    assert "EdgeOne pulls from the origin over plain HTTP to port 443" in text
+    assert "Set the HTTP origin-pull port to 80 (or pull over HTTPS to 443)" in text
+    assert f"expires on {soon:%Y-%m-%d} (in 5 days)" in text
+
+
 async def test_a_rewritten_host_the_origin_does_not_serve(bot: Bot, teo: FakeTeo) -> None:
     with (
         HTTPServer({"/": serves_only(HOST)}) as origin,
