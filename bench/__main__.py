@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import alerts, ask, edgeone, probe, slack, startup
+from bench import alerts, ask, edgeone, probe, regions, slack, startup
 
 BENCHES: dict[str, Callable[[], None]] = {
     "ask": ask.main,
@@ -18,6 +18,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "slack": slack.main,
     "alerts": alerts.main,
     "edgeone": edgeone.main,
+    "regions": regions.main,
 }
 
 

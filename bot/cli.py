@@ -1,4 +1,4 @@
-"""Command line: `eo-bot ask | probe | zone | logs | console | serve | kb check`.
+"""Command line: `eo-bot ask | probe | zone | logs | console | serve | agent | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from bot import __version__
 
 if TYPE_CHECKING:
+    from bot.i18n.language import Choice
     from bot.render.text import Style
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
@@ -65,6 +66,10 @@ PURGE_ENVIRONMENT = (
 KNOWLEDGE_ENVIRONMENT = (
     ("EO_KNOWLEDGE_DIRS", "extra knowledge directories, separated by ':' (team runbooks)"),
 )
+LANGUAGE_ENVIRONMENT = (
+    ("EO_LANGUAGE", "answer in: auto (the question's language; default), en or zh"),
+)
+LANGUAGES = ("auto", "en", "zh")
 # What `serve` reads (bot/config.py); tests/test_cli.py checks the list against the code.
 SERVE_ENVIRONMENT = (
     ("SLACK_BOT_TOKEN", "bot token, xoxb-... (required)"),
@@ -86,6 +91,7 @@ SERVE_ENVIRONMENT = (
     ("EO_SLACK_RETRY_MIN", "first back-off when Slack cannot be reached (default 1 s)"),
     ("EO_SLACK_RETRY_MAX", "longest back-off when Slack cannot be reached (default 60 s)"),
     ("EO_SLACK_PING_INTERVAL", "Socket Mode heartbeat; a silent link is replaced (default 10 s)"),
+    *LANGUAGE_ENVIRONMENT,
     *EDGEONE_ENVIRONMENT,
     *PURGE_ENVIRONMENT,
     *KNOWLEDGE_ENVIRONMENT,
@@ -117,12 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explain an EdgeOne status code, error name or symptom from the knowledge "
         "base. Exit status: 0 something matched, 1 nothing matched well (suggestions are "
         "offered), 2 bad usage or an empty question.",
-        epilog=_environment("environment", KNOWLEDGE_ENVIRONMENT),
+        epilog=_environment("environment", (*LANGUAGE_ENVIRONMENT, *KNOWLEDGE_ENVIRONMENT)),
         formatter_class=raw,
     )
     ask.add_argument("query", nargs="+", help="e.g. 524, NODE_FUNCTION_INVOCATION_TIMEOUT, ...")
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--limit", type=int, default=5, help="most matches to list (default 5)")
+    _language_flag(ask, "auto: the question's language")
 
     probe = sub.add_parser(
         "probe",
@@ -133,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
         "terminal, a probe that takes more than a second shows its progress on stderr. Exit "
         "status: 0 the probe "
         "ran (whatever it found), 2 invalid or refused input.",
-        epilog=_environment("environment (flags add to or replace these)", PROBE_ENVIRONMENT)
+        epilog=_environment(
+            "environment (flags add to or replace these)",
+            (*PROBE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT),
+        )
         + "\n\n"
         + _environment("EdgeOne's view after the diagnosis (optional)", EDGEONE_ENVIRONMENT),
         formatter_class=raw,
@@ -177,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadline", type=float, metavar="SECONDS", help="hard cap on the whole probe (default 20)"
     )
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
+    _language_flag(probe, "auto: English, as there is no question to read")
 
     zone = sub.add_parser(
         "zone",
@@ -214,13 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_environment("environment", SERVE_ENVIRONMENT),
         formatter_class=raw,
     )
-    sub.add_parser(
+    console = sub.add_parser(
         "console",
         help="type what you would type in Slack and see the same answers (reads a pipe too)",
         description="The Slack experience in a terminal: /eo 524, @eo URL gives 522, again, "
         "compare HOST[:PORT], watch URL for 10m, unwatch, help, quit. Reads one message per "
-        "line from a pipe too. EO_PROBE_* and EO_WATCH_* settings apply as in Slack.",
+        "line from a pipe too. EO_PROBE_*, EO_WATCH_* and EO_LANGUAGE settings apply as in "
+        "Slack.",
     )
+    _language_flag(console, "auto: each line's own language")
+
+    from bot.agents.command import add_agent_parser  # argparse only: the agent loads when run
+
+    add_agent_parser(sub)
 
     kb = sub.add_parser(
         "kb",
@@ -237,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dirs", nargs="*", type=Path, help="extra knowledge directories")
     kb.set_defaults(kb_parser=kb)  # `eo-bot kb` alone prints its help
     return parser
+
+
+def _language_flag(parser: argparse.ArgumentParser, auto: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"language of the answer: auto, en or zh (default: EO_LANGUAGE, else auto; {auto})",
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -267,25 +292,48 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
         if args.command == "probe":
             from bot.probe_cli import run_probe_command  # the probe stack loads only when used
 
-            return run_probe_command(args, stdout, style=_style(stdout))
+            if (choice := _language(args)) is None:
+                return EXIT_USAGE
+            return run_probe_command(args, stdout, style=_style(stdout), language=choice)
         if args.command in ("zone", "logs"):
             from bot import edgeone_cli  # the API stack loads only when used
 
             if args.command == "zone":
                 return edgeone_cli.run_zone_command(args, stdout, style=_style(stdout))
             return edgeone_cli.run_logs_command(args, stdout, style=_style(stdout))
+        if args.command == "agent":
+            from bot.agents.command import run_agent_command
+
+            return run_agent_command(args)
         if args.command == "serve" or (args.command is None and _slack_configured()):
             from bot.slack.server import serve_main  # slack_bolt loads only for the bot
 
             return serve_main(os.environ)
         from bot.console import console_main  # the default without Slack settings
 
-        return console_main(out=stdout)
+        if (choice := _language(args)) is None:
+            return EXIT_USAGE
+        return console_main(out=stdout, language=choice)
     except KnowledgeError as exc:
         print("eo-bot: the knowledge base is invalid:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _language(args: argparse.Namespace) -> Choice | None:
+    """``--lang``, else ``EO_LANGUAGE``, else auto; None (said on stderr) when EO_LANGUAGE is
+    malformed."""
+    from bot.i18n.language import language_setting
+
+    flag: Choice | None = getattr(args, "lang", None)
+    if flag is not None:
+        return flag
+    try:
+        return language_setting(os.environ)
+    except ValueError as exc:
+        print(f"eo-bot: {exc}", file=sys.stderr)
+        return None
 
 
 def _slack_configured() -> bool:
@@ -302,20 +350,26 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
     if args.limit < 1:
         print("eo-bot ask: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    choice = _language(args)
+    if choice is None:
+        return EXIT_USAGE
+    from bot.i18n.language import choose
     from bot.knowledge.compiled import load_matcher
 
-    answer = load_matcher().ask(" ".join(args.query), limit=args.limit)
+    question = " ".join(args.query)
+    language = choose(question, choice)
+    answer = load_matcher().ask(question, limit=args.limit)
     if args.json:
         import json
 
         from bot.render.json import answer_dict
 
-        json.dump(answer_dict(answer), out, ensure_ascii=False, indent=2)
+        json.dump(answer_dict(answer, language=language), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         from bot.render.text import render_answer
 
-        print(render_answer(answer, style=_style(out)), file=out)
+        print(render_answer(answer, style=_style(out), language=language), file=out)
     if answer.problem:
         return EXIT_USAGE
     return EXIT_OK if answer.matched else EXIT_NO_MATCH

@@ -44,6 +44,7 @@ from pydantic_settings.sources import PydanticBaseSettingsSource
 
 from bot.chat.watches import WatchSettings
 from bot.edgeone.settings import EdgeOneSettings, SettingsError
+from bot.i18n.language import Choice, parse_choice
 from bot.intent import parse_duration
 from bot.probe.runner import ProbeSettings
 
@@ -94,6 +95,7 @@ class Config:
     api_url: str | None = None
     port: int = DEFAULT_PORT
     visibility: Visibility = "ephemeral"
+    language: Choice = "auto"
     rate_count: int = DEFAULT_RATE[0]
     rate_window: float = DEFAULT_RATE[1]
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
@@ -138,6 +140,7 @@ class Config:
             api_url=env.api_url,
             port=env.port,
             visibility=env.visibility,
+            language=env.language,
             rate_count=env.rate[0],
             rate_window=env.rate[1],
             max_concurrent=env.max_concurrent,
@@ -380,6 +383,7 @@ class _SlackEnvironment(_Environment):
     visibility: Annotated[Visibility, BeforeValidator(_visibility)] = Field(
         "ephemeral", alias="EO_ANSWER_VISIBILITY"
     )
+    language: Annotated[Choice, BeforeValidator(parse_choice)] = Field("auto", alias="EO_LANGUAGE")
     rate: Annotated[tuple[int, float], NoDecode, BeforeValidator(_rate)] = Field(
         DEFAULT_RATE, alias="EO_PROBE_RATE_PER_USER"
     )

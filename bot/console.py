@@ -16,6 +16,11 @@ At a terminal, readline edits the line and keeps a history (``$XDG_STATE_HOME/eo
 news from a watch that arrives while someone types is printed above the prompt, which comes back
 with what they typed. Ctrl-C at the prompt clears the line, as in a shell; Ctrl-D, ``quit`` or
 ``exit`` end the session (running watches are waited for, and Ctrl-C then stops them).
+
+Each line is answered in its own language (a Chinese line in Chinese) unless ``--lang`` or
+``EO_LANGUAGE`` fixes one; the console's own words (``again`` with nothing to repeat, the end of
+input) follow the last line typed. Chinese console words work too: ``重新探测`` for ``again``,
+``对比 HOST[:PORT]`` for ``compare``, ``退出`` for ``quit``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ from bot.chat.replies import Notice, ProbeOutcome, Reply
 from bot.chat.services import Services
 from bot.chat.surface import Turn
 from bot.config import ConfigError, edgeone_settings, watch_settings
+from bot.i18n.catalogue import plural, texts
+from bot.i18n.language import Choice, Language, language_setting
 from bot.intent import parse_origin
 from bot.knowledge import load
 from bot.markup import MAX_INPUT_CHARS
@@ -62,7 +69,9 @@ _READ_CHUNK = 1 << 16  # a pipe's line is read in pieces; past MAX_LINE they are
 _T = TypeVar("_T")
 
 _PREFIX = re.compile(r"^\s*(?:/eo\b|@eo\b[:,]?|<@[A-Z0-9]+>)\s*", re.IGNORECASE)
-_QUIT = frozenset({"quit", "exit", "bye", ":q"})
+_QUIT = frozenset({"quit", "exit", "bye", ":q", "退出"})
+_AGAIN = frozenset({"again", "reprobe", "重新探测", "再探测", "再测"})
+_COMPARE = frozenset({"compare", "对比"})
 
 
 class Line(NamedTuple):
@@ -118,6 +127,8 @@ class Console:
     def __init__(self, conversation: Conversation, surface: ConsoleSurface) -> None:
         self.conversation = conversation
         self.surface = surface
+        # The console's own words follow the last line typed (or the deployment's language).
+        self.language: Language = conversation.services.language_for("")
 
     async def line(self, raw: str, *, length: int | None = None) -> bool:
         """Handle one typed line; False when the person asked to quit."""
@@ -127,18 +138,22 @@ class Console:
         if text.lower() in _QUIT:
             return False
         text = _PREFIX.sub("", text, count=1)
+        self.language = self.conversation.services.language_for(text)
         cut = length is not None and length > len(raw.rstrip("\r\n"))
         size = length if cut and length is not None else len(text)
         if size > MAX_LINE:
+            _ = texts(self.language)
             await self.say(
-                f"That line is {size:,} characters long; I read at most {MAX_LINE:,} in one "
-                "message. Ask with a few words, or give just the URL to probe."
+                _(
+                    "That line is {size} characters long; I read at most {limit} in one "
+                    "message. Ask with a few words, or give just the URL to probe."
+                ).format(size=f"{size:,}", limit=f"{MAX_LINE:,}")
             )
             return True
-        word, _, rest = text.partition(" ")
-        if word.lower() in ("again", "reprobe") and not rest.strip():
+        word, _sep, rest = text.partition(" ")
+        if word.lower() in _AGAIN and not rest.strip():
             await self._again()
-        elif word.lower() == "compare":
+        elif word.lower() in _COMPARE:
             await self._compare(rest)
         else:
             await self.conversation.handle(Turn(text, USER, CHANNEL, THREAD, "console"))
@@ -146,13 +161,15 @@ class Console:
         return True
 
     async def say(self, text: str, emoji: str = "") -> None:
+        """One of the console's own messages (``text`` is in ``self.language``)."""
         turn = Turn(text="", user=USER, channel=CHANNEL, thread=THREAD, kind="console")
-        await self.surface.reply(turn, Notice(text, emoji=emoji))
+        await self.surface.reply(turn, Notice(text, emoji=emoji, language=self.language))
 
     async def _again(self) -> None:
         last = self.surface.last
         if last is None:
-            await self.say("Nothing to probe again yet: probe a URL first.")
+            _ = texts(self.language)
+            await self.say(_("Nothing to probe again yet: probe a URL first."))
             return
         turn = Turn(text="", user=USER, channel=CHANNEL, thread=THREAD, kind="console")
         await self.conversation.probe_again(turn, last.request, last.snapshot)
@@ -160,9 +177,10 @@ class Console:
     async def _compare(self, rest: str) -> None:
         last = self.surface.last
         if last is None:
-            await self.say("Probe a URL first, then `compare HOST[:PORT]`.")
+            _ = texts(self.language)
+            await self.say(_("Probe a URL first, then `compare HOST[:PORT]`."))
             return
-        origin, problem = parse_origin(rest)
+        origin, problem = parse_origin(rest, self.language)
         if origin is None:
             await self.say(problem)
             return
@@ -184,10 +202,14 @@ class Console:
     async def finish(self, *, interactive: bool = False) -> None:
         """End of input: let the watches run to their end, then the rest."""
         count = len(self._watching())
-        if interactive and count == 1:
-            await self.say("Waiting for the watch to end; Ctrl-C stops it.", "⏳")
-        elif interactive and count:
-            await self.say(f"Waiting for the {count} watches to end; Ctrl-C stops them.", "⏳")
+        if interactive and count:
+            ngettext = plural(self.language)
+            waiting = ngettext(
+                "Waiting for the watch to end; Ctrl-C stops it.",
+                "Waiting for the {count} watches to end; Ctrl-C stops them.",
+                count,
+            )
+            await self.say(waiting.format(count=count), "⏳")
         await self.conversation.services.tasks.drain()
 
 
@@ -588,8 +610,10 @@ def console_main(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    language: Choice | None = None,
 ) -> int:
-    """`eo-bot console`; returns the exit status."""
+    """`eo-bot console`; returns the exit status. ``language`` (``--lang``) overrides
+    ``EO_LANGUAGE``."""
     env = dict(os.environ if environ is None else environ)
     source = stdin or sys.stdin
     stdout = out or sys.stdout
@@ -598,6 +622,7 @@ def console_main(
         settings = ProbeSettings.from_env(env)
         watch = watch_settings(env)
         api = edgeone_settings(env)
+        choice = language if language is not None else language_setting(env)
     except (ValueError, ConfigError) as exc:
         print(f"eo-bot console: {exc}", file=stderr)
         return 2
@@ -606,7 +631,7 @@ def console_main(
     # One person at their own terminal: the per-user probe budget is generous.
     edgeone = EdgeOneChat.build(api, settings) if api is not None else None
     services = Services.build(
-        kb, settings, rate=RateLimiter(60, 60.0), watch=watch, edgeone=edgeone
+        kb, settings, rate=RateLimiter(60, 60.0), watch=watch, edgeone=edgeone, language=choice
     )
     if not source.isatty():
         surface = ConsoleSurface(Stream(stdout, env), style=style)
@@ -617,7 +642,8 @@ def console_main(
     terminal = Terminal(stdout, env, source=source, readline=_readline(source, stdout), err=stderr)
     surface = ConsoleSurface(terminal, style=style)
     conversation = Conversation(services, surface)
-    banner = "eo-bot console: type what you would type in Slack (`help` lists it, `quit` ends)."
+    _ = texts(services.language_for(""))
+    banner = _("eo-bot console: type what you would type in Slack (`help` lists it, `quit` ends).")
     terminal.show(render_mrkdwn(banner, style=style, width=terminal.columns()) + "\n")
     _interactive(conversation, surface, terminal, style)
     return 0

@@ -2,17 +2,19 @@
 
 ``parse`` reads plain words after Slack markup is removed (``bot.markup``) and decides between:
 
-- ``Help``: ``help``, ``?``, ``usage``;
+- ``Help``: ``help``, ``?``, ``usage`` (``帮助``, ``用法``);
 - ``Empty``: nothing to go on;
-- ``Probe``: ``probe <url> [origin=host[:port]]``, or any text holding an http(s) URL (a status
-  code next to the URL is kept as the code the user saw);
-- ``Watch``: ``watch <url> [for 30m] [origin=...]``: re-probe until it recovers;
-- ``Unwatch``: ``unwatch``, ``stop watching``, ``cancel watch``: stop the watches of a thread;
+- ``Probe``: ``probe <url> [origin=host[:port]]`` (``探测 <url>``, ``诊断 <url>``), or any text
+  holding an http(s) URL (a status code next to the URL is kept as the code the user saw);
+- ``Watch``: ``watch <url> [for 30m] [origin=...]`` (``监控 <url> 30分钟``): re-probe until it
+  recovers;
+- ``Unwatch``: ``unwatch``, ``stop watching``, ``cancel watch`` (``取消监控``, ``停止监控``): stop
+  the watches of a thread;
 - ``Zone``, ``Logs``, ``Purge``: ``zone <host>``, ``logs <EO-LOG-UUID> [host]`` and
   ``purge <url|host>``, EdgeOne's own view (the API); the keyword alone gets its usage, and words
   after it that are not a host, an ID or a URL leave the text a question (``zone not active``);
 - ``Invalid``: ``probe``/``watch`` without a URL, a malformed ``origin=`` or duration: carries a
-  user-facing message;
+  user-facing message, in the language asked for;
 - ``Ask``: everything else, a question for the knowledge base.
 
 This module knows nothing about Slack's API; it only understands the text.
@@ -22,18 +24,36 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
+from bot.i18n.catalogue import texts
+from bot.i18n.language import Language
 from bot.markup import to_plain
 
-_HELP_WORDS = frozenset({"help", "?", "usage", "-h", "--help", "h"})
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_HELP_WORDS = frozenset(
+    {"help", "?", "usage", "-h", "--help", "h", "？", "帮助", "用法", "使用说明"}
+)
+# Chinese commands: the word, then a space, a colon or straight away the URL or host.
+_ZH_PROBE = re.compile(r"^(?:探测|诊断)(?:\s*[:：]\s*|\s+|$|(?=[A-Za-z0-9\[]))")
+_ZH_WATCH = re.compile(r"^(?:监控|观察)(?:\s*[:：]\s*|\s+|$|(?=[A-Za-z0-9\[]))")
+_ZH_UNWATCH = re.compile(r"^(?:取消|停止|结束|别再?)(?:监控|观察)|^(?:取消|停止)[。.!！]*$")
+# A URL ends at the first Chinese character: Chinese is written without a space after a link
+# ("https://shop.example.com/cart，一直报502" once NFKC turned the comma into ","). A path in
+# Chinese characters is read up to there; Slack sends such links percent-encoded anyway.
+_URL = re.compile(
+    r"\bhttps?://[^\s<>\"'\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+", re.I
+)
 _TRAILING = ".,;:!?)]}>'\"…"
 _ORIGIN = re.compile(r"(?<![\w-])origin\s*[=:]\s*(\S*)", re.IGNORECASE)
 _ORIGIN_VALUE = re.compile(
     r"(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:]+)(?::\d{1,5})?", re.IGNORECASE
 )
+# Chinese writes the code right against its words ("一直报522错误"), so only Latin letters and
+# digits next to it make it part of something else; a Chinese counter after it makes it a count.
 _CODE = re.compile(
-    r"(?<![\w.:/%-])([1-5]\d\d)(?:s|'s)?(?![\w.:/%-]|\s?(?:ms|s|sec|secs|seconds?|kb|mb|gb|%)\b)",
+    r"(?<![A-Za-z0-9_.:/%-])(?<!第)([1-5]\d\d)(?:s|'s)?"
+    r"(?![A-Za-z0-9_.:/%-]|\s?(?:ms|s|sec|secs|seconds?|kb|mb|gb|%)\b"
+    r"|\s?[个次人条秒元台位件分毫天周行号])",
     re.IGNORECASE,
 )
 # A bare host given to `probe` (no scheme): example.com, example.com/cart, 203.0.113.9:8080.
@@ -62,6 +82,14 @@ _FOR = re.compile(
     re.IGNORECASE,
 )
 _DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_UNIT})?", re.IGNORECASE)
+# "30分钟", "1小时30分钟", "持续 2 小时", "90秒": a watch's length written in Chinese.
+_ZH_UNIT = r"(?:秒钟?|分钟?|个?小时|钟头|天)"
+# The number must not continue a URL, a host or another number ("/a30分钟" is a path).
+_ZH_FOR = re.compile(
+    rf"(?:持续|共)?\s*(?<![A-Za-z0-9_/.%=:?&#\-])((?:\d+(?:\.\d+)?\s*{_ZH_UNIT}\s*)+)(?![\d.])"
+)
+_ZH_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_ZH_UNIT})")
+_ZH_SECONDS = {"秒": 1, "分": 60, "小": 3600, "个": 3600, "钟": 3600, "天": 86400}
 _UNWATCH = re.compile(
     r"^(?:unwatch|stop\s+watch(?:ing)?|cancel\s+(?:the\s+)?watch(?:es|ing)?)\b"
     r"|^(?:stop|cancel)(?:\s+(?:it|that|this|please))?[.!]*$",
@@ -126,28 +154,34 @@ class Empty:
 @dataclass(frozen=True, slots=True)
 class Invalid:
     problem: str  # a user-facing message saying what was wrong and how to ask
+    about: Literal["url", "origin", "duration"] = "url"  # which part of the message was wrong
 
 
 Intent = Ask | Probe | Watch | Unwatch | Zone | Logs | Purge | Help | Empty | Invalid
 
 
-def parse(raw: str) -> Intent:
-    """Read one message (Slack markup allowed) into an intent."""
+def parse(raw: str, *, language: Language = "en") -> Intent:
+    """Read one message (Slack markup allowed) into an intent; an ``Invalid`` one says what was
+    wrong in ``language``."""
     plain = to_plain(raw)
     text = plain.text.strip()
     words = text.split()
-    if not words or not text.strip(" .,;:!?-'\"()[]{}"):
+    if not words or not text.strip(" .,;:!?-'\"()[]{}。，；：！？、"):
         return Empty()
-    first = words[0].lower().rstrip(":,")
+    first = words[0].lower().rstrip(":,：，")
     if len(words) == 1 and first in _HELP_WORDS:
         return Help()
     if first == "help" and len(words) <= 3:
         return Help()
     if first == "probe":
-        return _explicit_probe(text[len(words[0]) :].strip(), text, plain.links)
+        return _explicit_probe(text[len(words[0]) :].strip(), text, language)
     if first == "watch":
-        return _watch(text[len(words[0]) :].strip())
-    if _UNWATCH.match(text):
+        return _watch(text[len(words[0]) :].strip(), language)
+    if zh := _ZH_PROBE.match(text):
+        return _explicit_probe(text[zh.end() :].strip(), text, language)
+    if zh := _ZH_WATCH.match(text):
+        return _watch(text[zh.end() :].strip(), language)
+    if _UNWATCH.match(text) or _ZH_UNWATCH.match(text):
         return Unwatch()
     if first in EDGEONE_USAGE:
         command = _edgeone(first, words[1:])
@@ -155,46 +189,61 @@ def parse(raw: str) -> Intent:
             return command
     url = _first_url(text)
     if url is not None:
-        return _implicit_probe(url, text)
+        return _implicit_probe(url, text, language)
     return Ask(text=text)
 
 
-def _explicit_probe(rest: str, text: str, links: tuple[str, ...]) -> Probe | Invalid:
-    origin, rest, problem = _take_origin(rest)
+def _explicit_probe(rest: str, text: str, language: Language) -> Probe | Invalid:
+    _ = texts(language)
+    origin, rest, problem = _take_origin(rest, language)
     if problem:
-        return Invalid(problem)
+        return Invalid(problem, about="origin")
     url = _first_url(rest)
     if url is None:
         candidate = rest.split()[0].rstrip(_TRAILING) if rest.split() else ""
         if candidate and _BARE_HOST.match(candidate):
             url = candidate
     if url is None:
-        what = "a URL" if not rest else f"a URL in “{_short(rest)}”"
-        return Invalid(
-            f"I need {what} to probe. Usage: `{USAGE}`, e.g. `probe https://example.com/`"
-        )
+        if rest:
+            problem = _(
+                "I need a URL in “{text}” to probe. Usage: `{usage}`, e.g. "
+                "`probe https://example.com/`"
+            ).format(text=_short(rest), usage=USAGE)
+        else:
+            problem = _(
+                "I need a URL to probe. Usage: `{usage}`, e.g. `probe https://example.com/`"
+            ).format(usage=USAGE)
+        return Invalid(problem)
     code = _code_outside(rest, url)
     return Probe(url=url, origin=origin, code=code, text=text, explicit=True)
 
 
-def _watch(rest: str) -> Watch | Invalid:
+def _watch(rest: str, language: Language) -> Watch | Invalid:
+    _ = texts(language)
     duration: float | None = None
     match = _FOR.search(rest)
     if match is not None:
         duration = parse_duration(match.group(1).strip())
         if duration is None:
-            return Invalid(
-                f"I could not read “{_short(match.group(1))}” as a duration. Usage: "
-                f"`{WATCH_USAGE}`, e.g. `watch https://example.com/ for 30m` (s, m or h)."
-            )
+            problem = _(
+                "I could not read “{text}” as a duration. Usage: `{usage}`, e.g. "
+                "`watch https://example.com/ for 30m` (s, m or h)."
+            ).format(text=_short(match.group(1)), usage=WATCH_USAGE)
+            return Invalid(problem, about="duration")
+    else:
+        match = _ZH_FOR.search(rest)
+        if match is not None:
+            duration = _zh_duration(match.group(1))
+    if match is not None:
         rest = (rest[: match.start()] + " " + rest[match.end() :]).strip()
-    probe = _explicit_probe(rest, rest, ())
+    probe = _explicit_probe(rest, rest, language)
     if isinstance(probe, Invalid):
-        if "origin" in probe.problem and "URL" not in probe.problem:
+        if probe.about == "origin":
             return probe
         return Invalid(
-            f"I need a URL to watch. Usage: `{WATCH_USAGE}`, e.g. "
-            "`watch https://example.com/ for 30m`"
+            _(
+                "I need a URL to watch. Usage: `{usage}`, e.g. `watch https://example.com/ for 30m`"
+            ).format(usage=WATCH_USAGE)
         )
     return Watch(url=probe.url, origin=probe.origin, code=probe.code, duration=duration)
 
@@ -222,6 +271,12 @@ def _hostish(word: str) -> bool:
     return _URL.fullmatch(word) is not None or _HOSTISH.match(word) is not None
 
 
+def _zh_duration(raw: str) -> float | None:
+    """Seconds in "30分钟", "1小时30分钟", "90秒", "2天" (the Chinese duration pattern matched)."""
+    total = sum(float(number) * _ZH_SECONDS[unit[0]] for number, unit in _ZH_PART.findall(raw))
+    return total if 0 < total <= 7 * 86400 else None
+
+
 def parse_duration(raw: str) -> float | None:
     """Seconds in "30m", "2 hours", "90s", "1h30m" or bare minutes; None when unreadable."""
     text = raw.strip().lower().replace(" ", "")
@@ -240,14 +295,14 @@ def parse_duration(raw: str) -> float | None:
     return total
 
 
-def _implicit_probe(url: str, text: str) -> Probe | Invalid:
-    origin, rest, problem = _take_origin(text)
+def _implicit_probe(url: str, text: str, language: Language) -> Probe | Invalid:
+    origin, rest, problem = _take_origin(text, language)
     if problem:
-        return Invalid(problem)
+        return Invalid(problem, about="origin")
     return Probe(url=url, origin=origin, code=_code_outside(rest, url), text=text)
 
 
-def _take_origin(text: str) -> tuple[str | None, str, str | None]:
+def _take_origin(text: str, language: Language = "en") -> tuple[str | None, str, str | None]:
     """(origin, text without the origin option, problem)."""
     match = _ORIGIN.search(text)
     if match is None:
@@ -262,13 +317,18 @@ def _take_origin(text: str) -> tuple[str | None, str, str | None]:
         or not _ORIGIN_VALUE.fullmatch(value)
         or _bad_port(value)
     ):
-        shown = f" (got “{_short(value)}”)" if value else ""
-        return (
-            None,
-            rest,
-            f"`origin=` takes a host or IP with an optional port, e.g. `origin=203.0.113.9:8080`"
-            f"{shown}.",
-        )
+        _ = texts(language)
+        if value:
+            problem = _(
+                "`origin=` takes a host or IP with an optional port, e.g. "
+                "`origin=203.0.113.9:8080` (got “{value}”)."
+            ).format(value=_short(value))
+        else:
+            problem = _(
+                "`origin=` takes a host or IP with an optional port, e.g. "
+                "`origin=203.0.113.9:8080`."
+            )
+        return None, rest, problem
     return value, rest, None
 
 
@@ -279,17 +339,18 @@ def _bad_port(value: str) -> bool:
     return not port.isdigit() or not 1 <= int(port) <= 65535
 
 
-def parse_origin(raw: str) -> tuple[str | None, str]:
+def parse_origin(raw: str, language: Language = "en") -> tuple[str | None, str]:
     """An origin typed on its own (the "Compare with origin" modal): (origin, problem)."""
+    _ = texts(language)
     value = raw.strip()
     if not value:
         return (
             None,
-            "Type the origin's IP or host name, e.g. 203.0.113.10 or origin.example.com:8443.",
+            _("Type the origin's IP or host name, e.g. 203.0.113.10 or origin.example.com:8443."),
         )
-    origin, _, problem = _take_origin(f"origin={value.split()[0]}")
+    origin, _rest, problem = _take_origin(f"origin={value.split()[0]}", language)
     if origin is None or len(value.split()) > 1:
-        return None, problem or "Type one address only, e.g. 203.0.113.10:8080."
+        return None, problem or _("Type one address only, e.g. 203.0.113.10:8080.")
     return origin, ""
 
 

@@ -2,6 +2,9 @@
 
 On a terminal, a probe that runs for more than a second shows its progress on stderr, phase by
 phase, on one line that is erased before the report; piped output and ``--json`` get nothing extra.
+
+The report is in English unless ``--lang zh`` or ``EO_LANGUAGE=zh`` asks for Chinese (a probe has
+no question whose language ``auto`` could follow).
 """
 
 from __future__ import annotations
@@ -17,20 +20,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
+from bot.chat.services import diagnoser_of
+from bot.chat.words import phase
 from bot.diagnosis import diagnose
 from bot.edgeone.settings import EdgeOneSettings
+from bot.i18n.catalogue import texts
+from bot.i18n.language import Choice, Language
 from bot.knowledge.compiled import load_matcher
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, parse_nameservers, probe
 from bot.probe.safety import ProbePolicy, TargetRefused
 from bot.render.json import probe_dict
 from bot.render.probe_text import render_probe
-from bot.render.text import Style
+from bot.render.text import Style, cells
 from bot.untrusted import visible
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PROGRESS_DELAY = 1.0  # seconds before the progress line appears: quick probes print nothing extra
-_LABELS = {"dns": "DNS", "connect": "connect", "tls": "TLS", "http": "HTTP", "origin": "origin"}
 
 
 class TerminalProgress:
@@ -50,7 +56,9 @@ class TerminalProgress:
         delay: float = PROGRESS_DELAY,
         tick: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
+        language: Language = "en",
     ) -> None:
+        self._language = language
         self._stream = stream
         self._url = visible(url, keep_newlines=False)
         self._phases = list(phases)
@@ -88,18 +96,23 @@ class TerminalProgress:
 
     def line(self) -> str:
         # No per-phase times here: the report's phase bar has the exact ones.
-        parts = [f"{_LABELS.get(name, name)} ✓" for name in self._done]
+        _ = texts(self._language)
+        parts = [f"{phase(name, self._language)} ✓" for name in self._done]
         waiting = next((p for p in self._phases if p not in self._done), None)
         elapsed = self._clock() - self._started
-        now = f"{_LABELS[waiting]} …" if waiting else "finishing …"
-        return f"probing {self._url}: {'  '.join([*parts, now])} {elapsed:.1f} s"
+        now = f"{phase(waiting, self._language)} …" if waiting else _("finishing …")
+        return _("probing {url}: {phases} {elapsed} s").format(
+            url=self._url, phases="  ".join([*parts, now]), elapsed=f"{elapsed:.1f}"
+        )
 
     def _draw(self) -> None:
         # One terminal line, cut to the width: a wrapped line could not be redrawn in place.
         width = shutil.get_terminal_size(fallback=(80, 24)).columns
         text = self.line()
-        if len(text) > width - 1:
-            text = text[: max(0, width - 2)] + "…"
+        if cells(text) > width - 1:
+            while text and cells(text) > width - 2:
+                text = text[:-1]
+            text += "…"
         self._stream.write("\r\x1b[K" + text)
         self._stream.flush()
         self._shown = True
@@ -143,7 +156,11 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Pro
     return replace(settings, method=args.method.upper())
 
 
-def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) -> int:
+def run_probe_command(
+    args: argparse.Namespace, out: TextIO, *, style: Style, language: Choice = "auto"
+) -> int:
+    """Run ``eo-bot probe``; ``language`` ``auto`` is English (there is no question to read)."""
+    lang: Language = "en" if language == "auto" else language
     try:
         settings = settings_from_args(args, dict(os.environ))
         api = EdgeOneSettings.from_env(os.environ)  # None without credentials
@@ -156,7 +173,7 @@ def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) ->
     progress = None
     if not args.json and sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
         phases = TerminalProgress.phases_for(args.url, origin=args.origin is not None)
-        progress = TerminalProgress(sys.stderr, args.url, phases)
+        progress = TerminalProgress(sys.stderr, args.url, phases, language=lang)
     try:
         report = asyncio.run(_probe(args, settings, progress))
     except TargetRefused as exc:
@@ -165,9 +182,9 @@ def run_probe_command(args: argparse.Namespace, out: TextIO, *, style: Style) ->
             out.write("\n")
         print(f"eo-bot probe: refused: {exc.reason}", file=sys.stderr)
         return EXIT_USAGE
-    diagnosis = diagnose(report, kb, stated_code=args.code)
+    diagnosis = diagnoser_of(diagnose, kb)(report, args.code, lang)
     if not args.json:
-        print(render_probe(report, diagnosis, style=style), file=out, flush=True)
+        print(render_probe(report, diagnosis, style=style, language=lang), file=out, flush=True)
     if api is not None:
         from bot.edgeone_cli import print_probe_view  # the API stack loads only with credentials
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import choose, detect, parse_choice
+from bot.i18n import choose, detect, language_setting, parse_choice
+from bot.i18n.language import language_of
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,23 @@ def test_parse_choice(raw: str | None, choice: str) -> None:
 def test_parse_choice_refuses_other_languages(raw: str) -> None:
     with pytest.raises(ValueError, match="auto, en or zh"):
         parse_choice(raw)
+
+
+@pytest.mark.parametrize(
+    ("environ", "choice"),
+    [({}, "auto"), ({"EO_LANGUAGE": "zh-CN"}, "zh"), ({"EO_LANGUAGE": " EN "}, "en")],
+)
+def test_language_setting(environ: dict[str, str], choice: str) -> None:
+    assert language_setting(environ) == choice
+
+
+def test_a_malformed_language_setting_names_the_variable() -> None:
+    with pytest.raises(ValueError, match=r"^EO_LANGUAGE: expected auto, en or zh, got 'fr'$"):
+        language_setting({"EO_LANGUAGE": "fr"})
+
+
+@pytest.mark.parametrize(
+    ("value", "language"), [("en", "en"), ("zh", "zh"), ("ZH", None), (1, None)]
+)
+def test_language_of(value: object, language: str | None) -> None:
+    assert language_of(value) == language

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.i18n.language import Language, detect
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
 from bot.markup import to_plain
@@ -40,7 +41,10 @@ _MASK = "\x00"  # replaces URLs and hosts in the scanned text; to_plain removes 
 
 # -- URLs and hosts ------------------------------------------------------------------------------
 
-_URL = re.compile(r"https?://[^\s<>\"'`\x00]+", re.IGNORECASE)
+# Chinese text may follow a URL without a space ("…/orders，源站超时"): the URL ends there.
+_URL = re.compile(
+    r"https?://[^\s<>\"'`\x00\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+", re.I
+)
 _URL_TRAILING = ".,;:!?)]}>'\"…*_"
 
 # A bare DNS name: 2-9 labels, a letters-only TLD, an optional port and path (kept in the span so
@@ -247,6 +251,7 @@ class Alert:
     url: str | None  # the first http(s) URL in the message (markup removed), if any
     host: str | None  # the host of that URL, or a bare host name found in the text
     entry_ids: tuple[str, ...]  # knowledge entry ids for the code/name, best first (non-empty)
+    language: Language = "en"  # the language the alert is written in (the answer's, by default)
 
 
 def find_alert(text: str, kb: KnowledgeBase) -> Alert | None:
@@ -288,7 +293,14 @@ def find_alert(text: str, kb: KnowledgeBase) -> Alert | None:
                 name = word_name
                 ranked.sort(key=lambda e: word_name not in e.names)
         entries += [e for e in ranked if e not in entries]
-    return Alert(code=code, name=name, url=url, host=host, entry_ids=tuple(e.id for e in entries))
+    return Alert(
+        code=code,
+        name=name,
+        url=url,
+        host=host,
+        entry_ids=tuple(e.id for e in entries),
+        language=detect(plain),
+    )
 
 
 # -- sites ---------------------------------------------------------------------------------------

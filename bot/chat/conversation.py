@@ -4,15 +4,20 @@
 starts or stops a watch, or shows help. The buttons of a diagnosis call ``probe_again``,
 ``compare``, ``share`` and ``cancel_watch`` with what their payload carried. Alerts in watched
 channels arrive through ``alert``. Slack and the console both call these same methods.
+
+Languages: a typed message is answered in the deployment's language (``EO_LANGUAGE=en|zh``) or,
+by default, in its own (``bot.i18n.choose``). A probe, a watch and an alert keep the language they
+started in: it rides in the request (``ProbeRequest.language``), so their progress, diagnosis,
+buttons, follow-ups and news all speak it, whoever presses a button later.
 """
 
 from __future__ import annotations
 
 import logging
 
-from bot.chat import edgeone
+from bot.chat import buttons, edgeone
 from bot.chat.alerts import Alert
-from bot.chat.probing import CANNOT_POST, ProbeRun, admit
+from bot.chat.probing import ProbeRun, admit, cannot_post, refused
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -25,12 +30,17 @@ from bot.chat.replies import (
 from bot.chat.services import Services
 from bot.chat.snapshot import Snapshot
 from bot.chat.surface import CannotPost, Surface, Turn
-from bot.chat.watches import WatchBook, WatchLimit, span
+from bot.chat.watches import WatchBook, WatchLimit
 from bot.chat.watching import WatchLoop
+from bot.chat.words import span
+from bot.i18n.catalogue import N_, texts
+from bot.i18n.language import Language
 from bot.intent import Ask, Empty, Help, Invalid, Logs, Probe, Purge, Unwatch, Watch, Zone, parse
 from bot.probe.safety import TargetRefused, parse_target
 
 log = logging.getLogger(__name__)
+
+_ENDED = N_("That watch has already ended.")
 
 
 class Conversation:
@@ -41,33 +51,40 @@ class Conversation:
 
     async def handle(self, turn: Turn) -> None:
         """Answer one message typed by a person (slash command, mention, DM, console line)."""
-        intent = parse(turn.text)
+        language = self.services.language_for(turn.text)
+        self.services.history.spoke(turn.user, language)
+        intent = parse(turn.text, language=language)
         if isinstance(intent, Help | Empty):
-            await self.surface.reply(turn, HelpReply(edgeone=self.services.edgeone is not None))
+            edgeone_on = self.services.edgeone is not None
+            await self.surface.reply(turn, HelpReply(language=language, edgeone=edgeone_on))
         elif isinstance(intent, Invalid):
-            await self.surface.reply(turn, Notice(intent.problem))
+            await self.surface.reply(turn, Notice(intent.problem, language=language))
         elif isinstance(intent, Ask):
-            await self.ask(turn, intent.text)
+            await self.ask(turn, intent.text, language)
         elif isinstance(intent, Probe):
-            await self.probe(
-                turn, ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code)
-            )
+            request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code, language)
+            await self.probe(turn, request)
         elif isinstance(intent, Watch):
-            request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code)
+            request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code, language)
             await self.watch(turn, request, intent.duration)
         elif isinstance(intent, Unwatch):
-            await self.unwatch(turn)
+            await self.unwatch(turn, language)
         elif isinstance(intent, Zone | Logs | Purge):
             await edgeone.handle(self.services, self.surface, turn, intent)
 
-    async def ask(self, turn: Turn, question: str) -> None:
+    async def ask(self, turn: Turn, question: str, language: Language | None = None) -> None:
+        """A question for the knowledge base, answered in ``language`` (default: the question's,
+        unless the deployment sets one)."""
+        if language is None:
+            language = self.services.language_for(question)
         answer = self.services.matcher.ask(question)
         if turn.private_to is None:
-            await self.surface.reply(turn, AnswerReply(answer))
+            await self.surface.reply(turn, AnswerReply(answer, language=language))
             return
         public = self.services.visibility == "in_channel"
+        share = not public and answer.matched
         await self.surface.reply(
-            turn, AnswerReply(answer, share=not public and answer.matched), public=public
+            turn, AnswerReply(answer, share=share, language=language), public=public
         )
 
     # -- probes --------------------------------------------------------------------------------
@@ -101,7 +118,8 @@ class Conversation:
         self, turn: Turn, request: ProbeRequest, origin: str, previous: Snapshot | None
     ) -> None:
         """ "Compare with origin": the same URL, also probed directly at ``origin``."""
-        await self.probe(turn, ProbeRequest(request.url, origin, request.code), previous=previous)
+        again = ProbeRequest(request.url, origin, request.code, request.language)
+        await self.probe(turn, again, previous=previous)
 
     async def share(self, turn: Turn, request: ProbeRequest, snapshot: Snapshot) -> None:
         """ "Share in channel" on a diagnosis: its verdict posted for the whole channel."""
@@ -112,29 +130,35 @@ class Conversation:
     # -- alerts --------------------------------------------------------------------------------
 
     async def alert(self, turn: Turn, alert: Alert) -> None:
-        """An alert in a watched channel: the knowledge entry, then a probe of its URL."""
+        """An alert in a watched channel: the knowledge entry, then a probe of its URL, in the
+        language of the alert's text (unless the deployment sets one)."""
         entry = next((e for e in map(self.services.kb.get, alert.entry_ids) if e is not None), None)
         if entry is None:
             log.warning("alert names %s but no entry exists", alert.entry_ids)
             return
+        setting = self.services.language
+        language: Language = alert.language if setting == "auto" else setting
         if not alert.url:
-            await self.surface.reply(turn, AlertReply(alert, entry, probing=False))
+            await self.surface.reply(
+                turn, AlertReply(alert, entry, probing=False, language=language)
+            )
             return
-        request = ProbeRequest(alert.url, code=alert.code)
+        request = ProbeRequest(alert.url, code=alert.code, language=language)
         slot = admit(
             self.services,
             request,
             key=f"alerts:{turn.channel}",
             rate=self.services.alert_rate,
-            who="Alerts in this channel have",
+            alerts=True,
         )
         if isinstance(slot, Notice):
-            await self.surface.reply(
-                turn, AlertReply(alert, entry, probing=False, skipped=slot.text)
-            )
+            skipped = AlertReply(alert, entry, probing=False, skipped=slot.text, language=language)
+            await self.surface.reply(turn, skipped)
             return
         with slot:  # a reply that cannot be posted gives the slot back
-            await self.surface.reply(turn, AlertReply(alert, entry, probing=True))
+            await self.surface.reply(
+                turn, AlertReply(alert, entry, probing=True, language=language)
+            )
             run = ProbeRun(self.services, self.surface, turn, request)
             self.services.tasks.spawn(
                 run.run(), name=f"alert probe {request.url}", on_error=run.report_error, slot=slot
@@ -149,16 +173,18 @@ class Conversation:
         anyway (its first diagnosis follows in the thread). Anything else that fails before the
         watch's task runs takes the watch out of the book and gives its slot back.
         """
+        language = request.language
+        _ = texts(language)
         try:
             parse_target(request.url, self.services.policy)
         except TargetRefused as exc:
-            await self.surface.reply(turn, Notice(f"I won't watch that: {exc}", emoji="🚫"))
+            await self.surface.reply(turn, refused(exc, language, watch=True))
             return
-        seconds, note = self.watches.settings.clamp(asked)
+        seconds, note = self.watches.settings.clamp(asked, language)
         try:
             self.watches.check(request, user=turn.user, channel=turn.channel, thread=turn.thread)
         except WatchLimit as exc:
-            await self.surface.reply(turn, Notice(str(exc), emoji="⏳"))
+            await self.surface.reply(turn, Notice(str(exc), emoji="⏳", language=language))
             return
         slot = admit(
             self.services, request, key=turn.user, watching=len(self.watches.of_user(turn.user))
@@ -171,26 +197,34 @@ class Conversation:
                 thread = turn.thread
                 if thread is None:
                     # A slash command has no thread: open one under a message in the channel.
-                    opener = Notice(
-                        f"Watching {request.url} for {span(seconds)}"
-                        + (f", asked by <@{turn.user}>" if turn.user else "")
-                        + ". News in the thread.",
-                        emoji="👀",
-                    )
+                    values = {"url": request.url, "duration": span(seconds, language)}
+                    if turn.user:
+                        text = _(
+                            "Watching {url} for {duration}, asked by {who}. News in the thread."
+                        ).format(**values, who=f"<@{turn.user}>")
+                    else:
+                        text = _("Watching {url} for {duration}. News in the thread.").format(
+                            **values
+                        )
+                    opener = Notice(text, emoji="👀", language=language)
                     thread = await self.surface.post(turn.channel, opener, thread=None)
                 watch = self.watches.open(
                     request, user=turn.user, channel=turn.channel, thread=thread, duration=seconds
                 )
             except (CannotPost, WatchLimit) as exc:
                 slot.release()
-                problem = str(exc) if isinstance(exc, WatchLimit) else CANNOT_POST
-                await self.surface.reply(turn, Notice(problem, emoji="🙈"))
+                if isinstance(exc, WatchLimit):
+                    problem = Notice(str(exc), emoji="🙈", language=language)
+                else:
+                    problem = cannot_post(language)
+                await self.surface.reply(turn, problem)
                 return
             try:
                 if note:
-                    await self._say(
-                        turn, Notice(f"Watching for {span(seconds)}: {note}.", emoji="⏱")
+                    text = _("Watching for {duration}: {note}.").format(
+                        duration=span(seconds, language), note=note
                     )
+                    await self._say(turn, Notice(text, emoji="⏱", language=language))
                 loop = WatchLoop(self.services, self.surface, self.watches, watch, first=slot)
                 watch.task = self.services.tasks.spawn(
                     loop.run(),
@@ -204,27 +238,32 @@ class Conversation:
                 self.watches.close(watch)  # a watch with no loop could never end or be cancelled
                 raise
 
-    async def cancel_watch(self, turn: Turn, watch_id: str) -> None:
-        """The Cancel button of a watch."""
+    async def cancel_watch(self, turn: Turn, value: str) -> None:
+        """The Cancel button of a watch; ``value`` is the button's (``buttons.cancel_value``)."""
+        watch_id, language = buttons.read_cancel_value(value)
         watch = self.watches.get(watch_id)
         if watch is None:
-            await self.surface.reply(turn, Notice("That watch has already ended."))
+            text = texts(language)(_ENDED)
+            await self.surface.reply(turn, Notice(text, language=language))
             return
         watch.stop("cancelled", by=turn.user or None)
 
-    async def unwatch(self, turn: Turn) -> None:
+    async def unwatch(self, turn: Turn, language: Language | None = None) -> None:
         """`unwatch` / `stop watching` in a thread: stop the watches running there."""
+        if language is None:
+            language = self.services.language_for(turn.text)
+        _ = texts(language)
         running = self.watches.in_thread(turn.channel, turn.thread) if turn.thread else []
         if not running:
             mine = self.watches.of_user(turn.user)
-            hint = (
-                " Yours run in other threads: "
-                + "; ".join(w.describe() for w in mine)
-                + ". Use the Cancel button there, or say `unwatch` in that thread."
-                if mine
-                else ""
-            )
-            await self.surface.reply(turn, Notice("No watch is running in this thread." + hint))
+            if mine:
+                text = _(
+                    "No watch is running in this thread. Yours run in other threads: {watches}. "
+                    "Use the Cancel button there, or say `unwatch` in that thread."
+                ).format(watches="; ".join(w.describe(language) for w in mine))
+            else:
+                text = _("No watch is running in this thread.")
+            await self.surface.reply(turn, Notice(text, language=language))
             return
         for watch in running:
             watch.stop("cancelled", by=turn.user or None)
@@ -236,8 +275,19 @@ class Conversation:
         except Exception:
             log.warning("could not tell %s in %s", turn.user, turn.channel, exc_info=True)
 
-    def watch_lines(self, user: str) -> list[str]:
-        return [w.describe() for w in self.watches.of_user(user)]
+    def watch_lines(self, user: str, language: Language | None = None) -> list[str]:
+        """The user's running watches, one line each (for App Home), in ``language`` (default:
+        ``home_language``)."""
+        language = language or self.home_language(user)
+        return [w.describe(language) for w in self.watches.of_user(user)]
+
+    def home_language(self, user: str) -> Language:
+        """The language of ``user``'s App Home: the deployment's when it sets one, else the
+        language they last asked in, else English."""
+        setting = self.services.language
+        if setting != "auto":
+            return setting
+        return self.services.history.language(user) or "en"
 
     async def shutdown(self, limit: float = 5.0) -> None:
         """Stop every watch (each tells its thread) and wait for background work to end."""

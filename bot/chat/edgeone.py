@@ -176,7 +176,10 @@ async def add_view(
             await surface.post(channel, view, thread=thread)
         before, after = outcome.diagnosis, revised.diagnosis
         if summary is not None and (before.code, before.fault) != (after.code, after.fault):
-            await surface.update(channel, summary, ProbeSummary(outcome.request.url, after, user))
+            summary_reply = ProbeSummary(
+                outcome.request.url, after, user, language=outcome.language
+            )
+            await surface.update(channel, summary, summary_reply)
         return revised
     except asyncio.CancelledError:
         raise

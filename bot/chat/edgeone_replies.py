@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from bot.i18n.language import Language
+
 if TYPE_CHECKING:
     from bot.diagnosis import Diagnosis
     from bot.edgeone.errors import Problem
@@ -40,33 +42,39 @@ class ViewReply:
     url: str
     diagnosis: Diagnosis  # the verdict with EdgeOne's facts weighed
     addendum: EdgeOneAddendum
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class ZoneCard:
     view: EdgeOneView
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class LogsReply:
     request_id: str
     answer: LogsFact | Problem
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class PurgeConfirm:
     plan: PurgePlan
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class PurgeReport:
     result: PurgeResult
     by: str  # who confirmed it
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class EdgeOneOff:
     command: EdgeOneCommand
+    language: Language = "en"
 
 
 EdgeOneReply = ViewReply | ZoneCard | LogsReply | PurgeConfirm | PurgeReport | EdgeOneOff

@@ -9,6 +9,9 @@ watches. ``ProbeRun`` adds the conversation around it:
 - asked in a thread (mention, DM, button, alert): a progress message in the thread, updated as
   phases complete, ending as the full diagnosis.
 
+Everything is said in the request's language (``ProbeRequest.language``): the progress, the
+diagnosis, its buttons and any refusal or error.
+
 With EdgeOne API credentials, the diagnosis then gets EdgeOne's view (``bot.chat.edgeone``):
 after it is posted, so the first answer never waits for the API.
 """
@@ -35,18 +38,34 @@ from bot.chat.replies import (
 from bot.chat.services import Services
 from bot.chat.snapshot import Snapshot, compare
 from bot.chat.surface import CannotPost, Surface, Turn
-from bot.chat.watches import span
-from bot.chat.words import verdict
+from bot.chat.words import quote, span
+from bot.i18n.catalogue import N_, plural, texts
+from bot.i18n.language import Language
 from bot.knowledge.models import Entry
 from bot.probe.runner import ProgressCallback
 from bot.probe.safety import TargetRefused, parse_target
 
 log = logging.getLogger(__name__)
 
-CANNOT_POST = (
+CANNOT_POST = N_(
     "I can't post in this channel. Invite me with `/invite @eo`, or mention me in a thread, "
     "and ask again."
 )
+
+
+def cannot_post(language: Language) -> Notice:
+    return Notice(texts(language)(CANNOT_POST), emoji="🙈", language=language)
+
+
+def refused(exc: TargetRefused, language: Language, *, watch: bool = False) -> Notice:
+    """ "I won't probe that: <the probe's reason>" (the reason is the probe's own words)."""
+    _ = texts(language)
+    reason = quote(exc.reason, language)
+    if watch:
+        text = _("I won't watch that: {reason}").format(reason=reason)
+    else:
+        text = _("I won't probe that: {reason}").format(reason=reason)
+    return Notice(text, emoji="🚫", language=language)
 
 
 def admit(
@@ -55,41 +74,62 @@ def admit(
     *,
     key: str,
     rate: RateLimiter | None = None,
-    who: str = "You have",
+    alerts: bool = False,
     watching: int = 0,
 ) -> Slot | Notice:
-    """A slot of the concurrency cap for this probe, or why it may not start now.
+    """A slot of the concurrency cap for this probe, or why it may not start now (in the
+    request's language).
 
-    ``key`` is whose rate budget pays for it (a user, or an alert channel), ``who`` how the
-    refusal names them, ``watching`` how many watches of theirs spend the same budget. The caller
-    owns the slot: ``with slot:`` around handing it to the task that runs the probe.
+    ``key`` is whose rate budget pays for it (a user, or an alert channel: ``alerts``),
+    ``watching`` how many watches of theirs spend the same budget. The caller owns the slot:
+    ``with slot:`` around handing it to the task that runs the probe.
     """
+    language = request.language
+    _, ngettext = texts(language), plural(language)
     try:
         parse_target(request.url, services.policy)
     except TargetRefused as exc:
-        return Notice(f"I won't probe that: {exc}", emoji="🚫")
+        return refused(exc, language)
     slot = services.cap.take()
     if slot is None:
         return Notice(
-            f"{services.cap.limit} probes are already running, which is as many as I run at "
-            "once. Please try again in a moment.",
+            _(
+                "{count} probes are already running, which is as many as I run at once. Please "
+                "try again in a moment."
+            ).format(count=services.cap.limit),
             emoji="⏳",
+            language=language,
         )
     limiter = rate if rate is not None else services.rate
     wait = limiter.acquire(key)
-    if wait is not None:
-        slot.release()
-        spent = f" (the probes of your {_watches(watching)} count too)" if watching else ""
-        return Notice(
-            f"{who} run {limiter.count} probes in the last {span(limiter.window)}{spent}, which "
-            f"is the limit. Please try again in {span(max(wait, 1.0))}.",
-            emoji="⏳",
+    if wait is None:
+        return slot
+    slot.release()
+    values = {
+        "count": limiter.count,
+        "window": span(limiter.window, language),
+        "wait": span(max(wait, 1.0), language),
+        "watches": watching,
+    }
+    if alerts:
+        text = _(
+            "Alerts in this channel have run {count} probes in the last {window}, which is the "
+            "limit. Please try again in {wait}."
         )
-    return slot
-
-
-def _watches(count: int) -> str:
-    return "watch" if count == 1 else f"{count} watches"
+    elif watching:
+        text = ngettext(
+            "You have run {count} probes in the last {window} (the probes of your watch count "
+            "too), which is the limit. Please try again in {wait}.",
+            "You have run {count} probes in the last {window} (the probes of your {watches} "
+            "watches count too), which is the limit. Please try again in {wait}.",
+            watching,
+        )
+    else:
+        text = _(
+            "You have run {count} probes in the last {window}, which is the limit. Please try "
+            "again in {wait}."
+        )
+    return Notice(text.format(**values), emoji="⏳", language=language)
 
 
 async def observe(
@@ -102,15 +142,16 @@ async def observe(
 ) -> ProbeOutcome:
     """Probe, diagnose, find the knowledge entry, and compare with ``previous``."""
     report = await services.prober(request.url, origin=request.origin, on_progress=on_progress)
-    diagnosis = services.diagnoser(report, request.code)
+    diagnosis = services.diagnoser(report, request.code, request.language)
     snapshot = Snapshot.of(report, diagnosis)
+    change = compare(previous, snapshot, request.language) if previous is not None else None
     return ProbeOutcome(
         request=request,
         report=report,
         diagnosis=diagnosis,
         snapshot=snapshot,
         entry=_entry(services, diagnosis.kb_id, request.code),
-        change=compare(previous, snapshot) if previous is not None else None,
+        change=change,
         watch=watch,
     )
 
@@ -140,9 +181,9 @@ def remember(
             status=snap.status,
             code=outcome.diagnosis.code,
             fault=outcome.diagnosis.fault,
-            verdict=verdict(outcome.diagnosis.code, outcome.diagnosis.fault, snap.status),
             channel=channel,
             thread=thread,
+            language=outcome.language,
         ),
     )
 
@@ -162,15 +203,12 @@ class ProbeRun:
     progress: _Progress | None = field(default=None)
 
     async def run(self) -> None:
-        turn = self.turn
-        started = Progress(self.request.url, (), user=turn.user or None)
+        turn, language = self.turn, self.request.language
+        started = Progress(self.request.url, (), user=turn.user or None, language=language)
         try:
             self.progress_ref = await self.surface.post(turn.channel, started, thread=turn.thread)
         except CannotPost:
-            await self.surface.reply(
-                turn,
-                Notice(CANNOT_POST, emoji="🙈"),
-            )
+            await self.surface.reply(turn, cannot_post(language))
             return
         self.reply_thread = turn.thread or self.progress_ref
         progress = _Progress(self, interval=self.services.progress_interval)
@@ -184,12 +222,14 @@ class ProbeRun:
                 watch=self.watch,
             )
         except TargetRefused as exc:
-            await progress.finish(Notice(f"I won't probe that: {exc}", emoji="🚫"))
+            await progress.finish(refused(exc, language))
             return
         remember(self.services, turn.user, outcome, turn.channel, self.reply_thread)
         if turn.thread is None:
             ref = await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
-            summary = ProbeSummary(self.request.url, outcome.diagnosis, user=turn.user or None)
+            summary = ProbeSummary(
+                self.request.url, outcome.diagnosis, user=turn.user or None, language=language
+            )
             await progress.finish(summary)
         else:
             ref = self.progress_ref
@@ -207,10 +247,15 @@ class ProbeRun:
         )
 
     async def report_error(self, exc: BaseException) -> None:
+        language = self.request.language
+        _ = texts(language)
         message = Notice(
-            f"Something went wrong while probing {self.request.url} "
-            f"({type(exc).__name__}); it has been logged. Please try again later.",
+            _(
+                "Something went wrong while probing {url} ({error}); it has been logged. Please "
+                "try again later."
+            ).format(url=self.request.url, error=type(exc).__name__),
             emoji="⚠️",
+            language=language,
         )
         if self.progress is not None:
             await self.progress.settle()
@@ -219,7 +264,11 @@ class ProbeRun:
             return
         await self.surface.post(self.turn.channel, message, thread=self.reply_thread)
         try:
-            failed = Notice(f"Probe of {self.request.url} failed.", emoji="⚠️")
+            failed = Notice(
+                _("Probe of {url} failed.").format(url=self.request.url),
+                emoji="⚠️",
+                language=language,
+            )
             await self.surface.update(self.turn.channel, self.progress_ref, failed)
         except Exception:
             log.warning("could not mark the progress message as failed", exc_info=True)
@@ -243,7 +292,12 @@ class _Progress:
             return
         self._last = now
         run = self._run
-        message = Progress(run.request.url, tuple(self._done), user=run.turn.user or None)
+        message = Progress(
+            run.request.url,
+            tuple(self._done),
+            user=run.turn.user or None,
+            language=run.request.language,
+        )
         self._pending = asyncio.get_running_loop().create_task(self._send(message))
 
     async def _send(self, message: Reply) -> None:

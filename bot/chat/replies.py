@@ -2,6 +2,10 @@
 
 Slack renders a reply as Block Kit (``bot.render.blocks.render``), the console as text
 (``bot.render.chat_text.render_reply``). Handlers build replies and never format for a surface.
+
+Every reply carries the language it is to be read in (``language``), so a surface renders it
+without knowing who asked: one process answers in English and Chinese at once. Sentences the
+handlers compose (a ``Notice``'s text, a watch event's ``detail``) are already in that language.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from bot.chat.alerts import Alert
 from bot.chat.edgeone_replies import EdgeOneAddendum, EdgeOneReply
 from bot.chat.snapshot import Change, Snapshot
 from bot.diagnosis import Diagnosis
+from bot.i18n.language import Language
 from bot.knowledge.matcher import Answer
 from bot.knowledge.models import Entry
 from bot.probe.models import ProbeReport
@@ -26,22 +31,26 @@ class ProbeRequest:
     url: str
     origin: str | None = None  # host[:port] to probe directly as the origin
     code: int | None = None  # the status the user said they saw
+    language: Language = "en"  # of the conversation it belongs to: its buttons answer in it
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerReply:
     answer: Answer
     share: bool = False  # offer a button that posts the (private) answer in the channel
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class EntryReply:
     entry: Entry
     share: bool = False
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
 class HelpReply:
+    language: Language = "en"
     edgeone: bool = False  # EdgeOne API credentials are set: list its commands
 
 
@@ -51,6 +60,7 @@ class Notice:
 
     text: str
     emoji: str = ""
+    language: Language = "en"  # the language ``text`` is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,7 @@ class Progress:
     url: str
     done: tuple[str, ...]  # phases completed so far
     user: str | None = None
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,10 @@ class ProbeOutcome:
     buttons: bool = True  # "Probe again", "Compare with origin", "Share in channel"
     edgeone: EdgeOneAddendum | None = None  # EdgeOne's view, added once its calls returned
 
+    @property
+    def language(self) -> Language:
+        return self.request.language
+
 
 @dataclass(frozen=True, slots=True)
 class ProbeSummary:
@@ -93,6 +108,7 @@ class ProbeSummary:
     diagnosis: Diagnosis
     user: str | None = None
     shared_by: str | None = None  # set when someone pressed "Share in channel"
+    language: Language = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +119,10 @@ class SharedVerdict:
     snapshot: Snapshot
     user: str
 
+    @property
+    def language(self) -> Language:
+        return self.request.language
+
 
 @dataclass(frozen=True, slots=True)
 class AlertReply:
@@ -112,6 +132,7 @@ class AlertReply:
     entry: Entry
     probing: bool  # a probe of the alert's URL follows in the thread
     skipped: str | None = None  # why no probe follows, when there is a URL
+    language: Language = "en"
 
 
 WatchEventKind = Literal["changed", "recovered", "expired", "cancelled", "shutdown", "failed"]
@@ -130,6 +151,7 @@ class WatchEvent:
     probes: int = 0  # probes run so far
     detail: str | None = None  # extra words (an error, the time left)
     until: datetime | None = None  # still watching until then (for "changed")
+    language: Language = "en"  # the watch's: the language it was started in
 
 
 Reply = (

@@ -19,6 +19,7 @@ from bot.chat.tasks import Tasks
 from bot.chat.watches import WatchSettings
 from bot.config import Visibility
 from bot.diagnosis import Diagnosis, diagnose
+from bot.i18n.language import Choice, Language, choose
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport
 from bot.probe.runner import ProbeSettings, ProgressCallback, probe
@@ -36,7 +37,8 @@ class Prober(Protocol):
     ) -> Awaitable[ProbeReport]: ...
 
 
-Diagnoser = Callable[[ProbeReport, int | None], Diagnosis]
+# (report, the code the user said they saw, the language to word the diagnosis in)
+Diagnoser = Callable[[ProbeReport, int | None, Language], Diagnosis]
 
 
 @dataclass(slots=True)
@@ -47,6 +49,8 @@ class Services:
     diagnoser: Diagnoser
     policy: ProbePolicy
     visibility: Visibility = "ephemeral"
+    # EO_LANGUAGE: "auto" answers in the language of each question, "en"/"zh" always in that one.
+    language: Choice = "auto"
     # Per user; a watch's rounds are charged to its owner.
     rate: RateLimiter = field(default_factory=lambda: RateLimiter(5, 60.0))
     # Probes at once for everyone; watch rounds may hold at most half of it (its ``watch_limit``).
@@ -72,18 +76,18 @@ class Services:
         **kwargs: Any,
     ) -> Services:
         """Services using the real probe and diagnosis."""
-
-        def diagnoser(report: ProbeReport, stated_code: int | None) -> Diagnosis:
-            return diagnose(report, kb, stated_code=stated_code)
-
         return cls(
             kb=kb,
             matcher=matcher or Matcher(kb),
             prober=functools.partial(probe, settings=settings),
-            diagnoser=diagnoser,
+            diagnoser=diagnoser_of(diagnose, kb),
             policy=settings.policy,
             **kwargs,
         )
+
+    def language_for(self, text: str) -> Language:
+        """The language to answer ``text`` in: the deployment's, or the text's own."""
+        return choose(text, self.language)
 
     def fresh(self, event_id: str | None, channel: str | None, ts: str | None) -> bool:
         """False for a redelivered event or a message already handled under another event."""
@@ -94,3 +98,12 @@ class Services:
             log.info("ignoring message %s/%s already handled", channel, ts)
             return False
         return True
+
+
+def diagnoser_of(diagnose_fn: Callable[..., Diagnosis], kb: KnowledgeBase) -> Diagnoser:
+    """``diagnose_fn`` (``bot.diagnosis.diagnose``) over ``kb`` as a ``Diagnoser``."""
+
+    def diagnoser(report: ProbeReport, stated_code: int | None, language: Language) -> Diagnosis:
+        return diagnose_fn(report, kb, stated_code=stated_code, language=language)
+
+    return diagnoser

@@ -8,8 +8,8 @@ keep it without server-side state (which a restart or a second replica would los
 keys, and ``Snapshot.from_value`` treats what comes back as hostile: exact types, closed word
 lists, bounded numbers and strings, and a short ``ValueError`` for anything else.
 
-``compare`` turns two snapshots into a headline and one line per difference. It is pure (no I/O,
-no Slack), so every surface renders the same ``Change``.
+``compare`` turns two snapshots into a headline and one line per difference, in the language of
+the conversation. It is pure (no I/O, no Slack), so every surface renders the same ``Change``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any, Final, get_args
 
 from bot.diagnosis import Diagnosis, Fault
+from bot.i18n.catalogue import N_, texts
+from bot.i18n.language import Language
 from bot.probe.models import (
     ConnectStatus,
     DNSStatus,
@@ -217,8 +219,9 @@ class Change:
     broke: bool  # healthy before, not healthy now
 
 
-def compare(before: Snapshot, after: Snapshot) -> Change:
-    """What changed from ``before`` (the last probe, from the button) to ``after`` (this one)."""
+def compare(before: Snapshot, after: Snapshot, language: Language = "en") -> Change:
+    """What changed from ``before`` (the last probe, from the button) to ``after`` (this one),
+    worded in ``language``."""
     recovered = after.healthy and not before.healthy
     broke = before.healthy and not after.healthy
     # The origin only counts when both probes hit it: probing it this time and not last time
@@ -227,9 +230,10 @@ def compare(before: Snapshot, after: Snapshot) -> Change:
     changed = _outcome(before) != _outcome(after) or (
         both_origin and _origin_outcome(before) != _origin_outcome(after)
     )
+    words = _Words(language)
     return Change(
-        headline=_headline(before, after, changed=changed, recovered=recovered),
-        lines=tuple(_lines(before, after)),
+        headline=words.headline(before, after, changed=changed, recovered=recovered),
+        lines=tuple(words.lines(before, after)),
         changed=changed,
         recovered=recovered,
         broke=broke,
@@ -239,88 +243,194 @@ def compare(before: Snapshot, after: Snapshot) -> Change:
 # ---------------------------------------------------------------- comparison wording
 
 _FAULT_WORDS: Final = {
-    "origin": "origin",
-    "edge": "EdgeOne configuration",
-    "network": "network path",
-    "dns": "DNS",
-    "client": "client",
-    "account": "account or plan",
-    "provider": "other CDN or platform",
-    "none": "none",
+    "origin": N_("origin"),
+    "edge": N_("EdgeOne configuration"),
+    "network": N_("network path"),
+    "dns": N_("DNS"),
+    "client": N_("client"),
+    "account": N_("account or plan"),
+    "provider": N_("other CDN or platform"),
+    "none": N_("none"),
 }
-_PHASE_NAMES: Final = {"dns": "DNS", "connect": "connect", "tls": "TLS", "http": "HTTP"}
+_PHASE_NAMES: Final = {
+    "dns": N_("DNS"),
+    "connect": N_("connect"),
+    "tls": N_("TLS"),
+    "http": N_("HTTP"),
+}
 _FAILURE_WORDS: Final = {
-    "nxdomain": "NXDOMAIN",
-    "servfail": "SERVFAIL",
-    "no_answer": "no address",
-    "timeout": "timed out",
-    "refused": "refused",
-    "unreachable": "unreachable",
-    "error": "failed",
-    "handshake_failed": "handshake failed",
-    "cert_invalid": "certificate rejected",
+    "nxdomain": N_("NXDOMAIN"),
+    "servfail": N_("SERVFAIL"),
+    "no_answer": N_("no address"),
+    "timeout": N_("timed out"),
+    "refused": N_("refused"),
+    "unreachable": N_("unreachable"),
+    "error": N_("failed"),
+    "handshake_failed": N_("handshake failed"),
+    "cert_invalid": N_("certificate rejected"),
 }
 # After the request was sent the phase name says little; what the connection did says more.
 _HTTP_FAILURES: Final = {
-    "reset": "connection reset",
-    "closed": "connection closed",
-    "timeout": "no response in time",
-    "error": "invalid response",
+    "reset": N_("connection reset"),
+    "closed": N_("connection closed"),
+    "timeout": N_("no response in time"),
+    "error": N_("invalid response"),
 }
 
 
-def _headline(before: Snapshot, after: Snapshot, *, changed: bool, recovered: bool) -> str:
-    was, now = _outcome_word(before), _outcome_word(after)
-    if was == now:
-        if not changed:
-            return f"still {now} ({_verdict(after)})"
-        return f"still {now}, now {_verdict(after)}"
-    move = f"{was} → {now}"
-    if recovered:
-        return f"{move}, {_answers(after)}"
-    if after.healthy:  # healthy both times with another status, e.g. 200 → 301
-        return f"{move}, still healthy"
-    return f"{move}: {_verdict(after)}"
+class _Words:
+    """The wording of a comparison in one language."""
 
+    def __init__(self, language: Language) -> None:
+        self._ = texts(language)
 
-def _lines(before: Snapshot, after: Snapshot) -> list[str]:
-    lines: list[str] = []
-    if since := _since(before, after):
-        lines.append(f"since last probe: {since}")
-    if before.status != after.status:
-        lines.append(f"status: {_status_word(before.status)} → {_status_word(after.status)}")
-    if before.code != after.code:
-        lines.append(f"EdgeOne code: {before.code or 'none'} → {after.code or 'none'}")
-    if before.fault != after.fault:
-        lines.append(f"fault: {_fault_word(before.fault)} → {_fault_word(after.fault)}")
-    if (before.failed_phase, before.failure) != (after.failed_phase, after.failure):
-        lines.append(
-            f"failed phase: {_failed(before.failed_phase, before.failure)}"
-            f" → {_failed(after.failed_phase, after.failure)}"
+    def headline(self, before: Snapshot, after: Snapshot, *, changed: bool, recovered: bool) -> str:
+        _ = self._
+        was, now = self.outcome(before), self.outcome(after)
+        if was == now:
+            if not changed:
+                return _("still {now} ({verdict})").format(now=now, verdict=self.verdict(after))
+            return _("still {now}, now {verdict}").format(now=now, verdict=self.verdict(after))
+        if recovered:
+            return _("{was} → {now}, {answers}").format(
+                was=was, now=now, answers=self.answers(after)
+            )
+        if after.healthy:  # healthy both times with another status, e.g. 200 → 301
+            return _("{was} → {now}, still healthy").format(was=was, now=now)
+        return _("{was} → {now}: {verdict}").format(was=was, now=now, verdict=self.verdict(after))
+
+    def lines(self, before: Snapshot, after: Snapshot) -> list[str]:
+        _ = self._
+        lines: list[str] = []
+        if since := self.since(before, after):
+            lines.append(_("since last probe: {since}").format(since=since))
+        if before.status != after.status:
+            lines.append(
+                _("status: {was} → {now}").format(
+                    was=self.status(before.status), now=self.status(after.status)
+                )
+            )
+        if before.code != after.code:
+            lines.append(
+                _("EdgeOne code: {was} → {now}").format(
+                    was=before.code or _("none"), now=after.code or _("none")
+                )
+            )
+        if before.fault != after.fault:
+            lines.append(
+                _("fault: {was} → {now}").format(
+                    was=self.fault(before.fault), now=self.fault(after.fault)
+                )
+            )
+        if (before.failed_phase, before.failure) != (after.failed_phase, after.failure):
+            lines.append(
+                _("failed phase: {was} → {now}").format(
+                    was=self.failed(before.failed_phase, before.failure),
+                    now=self.failed(after.failed_phase, after.failure),
+                )
+            )
+        if before.error_name != after.error_name:
+            lines.append(
+                _("error name: {was} → {now}").format(
+                    was=before.error_name or _("none"), now=after.error_name or _("none")
+                )
+            )
+        origin_moved = (before.probed_origin, *_origin_outcome(before)) != (
+            after.probed_origin,
+            *_origin_outcome(after),
         )
-    if before.error_name != after.error_name:
-        lines.append(f"error name: {before.error_name or 'none'} → {after.error_name or 'none'}")
-    origin_moved = (before.probed_origin, *_origin_outcome(before)) != (
-        after.probed_origin,
-        *_origin_outcome(after),
-    )
-    if origin_moved:
-        lines.append(f"origin: {_origin_word(before)} → {_origin_word(after)}")
-    timings = [
-        ("DNS", before.dns_ms, after.dns_ms),
-        ("connect", before.connect_ms, after.connect_ms),
-        ("TLS", before.tls_ms, after.tls_ms),
-        ("first byte", before.server_ms, after.server_ms),
-        ("total", before.total_ms, after.total_ms),
-    ]
-    if not origin_moved:  # otherwise the origin line already carries the new time
-        timings.append(("origin time", before.origin_ms, after.origin_ms))
-    lines += [
-        f"{label}: {_ms_word(was)} → {_ms_word(now)}"
-        for label, was, now in timings
-        if was is not None and now is not None and _notable(was, now)
-    ]
-    return lines
+        if origin_moved:
+            lines.append(
+                _("origin: {was} → {now}").format(was=self.origin(before), now=self.origin(after))
+            )
+        timings = [
+            (_("DNS"), before.dns_ms, after.dns_ms),
+            (_("connect"), before.connect_ms, after.connect_ms),
+            (_("TLS"), before.tls_ms, after.tls_ms),
+            (_("first byte"), before.server_ms, after.server_ms),
+            (_("total"), before.total_ms, after.total_ms),
+        ]
+        if not origin_moved:  # otherwise the origin line already carries the new time
+            timings.append((_("origin time"), before.origin_ms, after.origin_ms))
+        lines += [
+            _("{label}: {was} → {now}").format(label=label, was=_ms_word(was), now=_ms_word(now))
+            for label, was, now in timings
+            if was is not None and now is not None and _notable(was, now)
+        ]
+        return lines
+
+    def outcome(self, s: Snapshot) -> str:
+        """The status, or how the probe failed before one came back ("connect refused")."""
+        if s.status is not None:
+            return str(s.status)
+        if s.failed_phase is not None:
+            return self.failed(s.failed_phase, s.failure)
+        return self._("no response")
+
+    def verdict(self, s: Snapshot) -> str:
+        _ = self._
+        if s.healthy:
+            return _("healthy")
+        if s.fault == "none":
+            return _("no fault named")
+        return _("fault at the {side}").format(side=self.fault(s.fault))
+
+    def fault(self, fault: str) -> str:
+        return self._(_FAULT_WORDS[fault]) if fault in _FAULT_WORDS else fault
+
+    def answers(self, s: Snapshot) -> str:
+        """Who answers now and how fast: the origin when it was probed, else the public URL."""
+        _ = self._
+        if s.probed_origin and s.origin_status is not None and s.origin_ms is not None:
+            return _("origin now answers in {time}").format(time=_ms_word(s.origin_ms))
+        if s.server_ms is not None:
+            # The public URL may or may not be served by EdgeOne; the snapshot does not know.
+            return _("now answers in {time}").format(time=_ms_word(s.server_ms))
+        return _("healthy again")
+
+    def origin(self, s: Snapshot) -> str:
+        _ = self._
+        if not s.probed_origin:
+            return _("not probed")
+        if s.origin_status is not None:
+            if s.origin_ms is None:
+                return str(s.origin_status)
+            return _("{status} in {time}").format(
+                status=s.origin_status, time=_ms_word(s.origin_ms)
+            )
+        if s.origin_failed_phase is not None:
+            return self.failed(s.origin_failed_phase, s.origin_failure)
+        return _("no answer")
+
+    def failed(self, phase: str | None, failure: str | None) -> str:
+        _ = self._
+        if phase is None:
+            return _("none")
+        if phase == "http" and failure in _HTTP_FAILURES:
+            return _(_HTTP_FAILURES[failure])
+        word = _(_FAILURE_WORDS.get(failure, N_("failed"))) if failure else _("failed")
+        name = _(_PHASE_NAMES[phase]) if phase in _PHASE_NAMES else phase
+        return _("{phase} {failure}").format(phase=name, failure=word)
+
+    def status(self, status: int | None) -> str:
+        return self._("no response") if status is None else str(status)
+
+    def since(self, before: Snapshot, after: Snapshot) -> str | None:
+        """Time between the probes; None when the old one claims to be newer (forged or skewed)."""
+        _ = self._
+        seconds = int((after.at - before.at).total_seconds())
+        if seconds < 0:
+            return None
+        if seconds < 60:
+            return _("{seconds} s").format(seconds=seconds)
+        if seconds < 3600:
+            return _("{minutes} min").format(minutes=seconds // 60)
+        if seconds < 86_400:
+            hours, minutes = divmod(seconds // 60, 60)
+            if minutes:
+                return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+            return _("{hours} h").format(hours=hours)
+        return _("{days} d").format(days=seconds // 86_400)
 
 
 def _notable(was: float, now: float) -> bool:
@@ -336,80 +446,10 @@ def _origin_outcome(s: Snapshot) -> tuple[object, ...]:
     return (s.origin_status, s.origin_failed_phase, s.origin_failure)
 
 
-def _outcome_word(s: Snapshot) -> str:
-    """The status, or how the probe failed before one came back ("connect refused")."""
-    if s.status is not None:
-        return str(s.status)
-    if s.failed_phase is not None:
-        return _failed(s.failed_phase, s.failure)
-    return "no response"
-
-
-def _verdict(s: Snapshot) -> str:
-    if s.healthy:
-        return "healthy"
-    if s.fault == "none":
-        return "no fault named"
-    return f"fault at the {_fault_word(s.fault)}"
-
-
-def _fault_word(fault: str) -> str:
-    return _FAULT_WORDS.get(fault, fault)
-
-
-def _answers(s: Snapshot) -> str:
-    """Who answers now and how fast: the origin when it was probed, else the public URL."""
-    if s.probed_origin and s.origin_status is not None and s.origin_ms is not None:
-        return f"origin now answers in {_ms_word(s.origin_ms)}"
-    if s.server_ms is not None:
-        # The public URL may or may not be served by EdgeOne; the snapshot does not know.
-        return f"now answers in {_ms_word(s.server_ms)}"
-    return "healthy again"
-
-
-def _origin_word(s: Snapshot) -> str:
-    if not s.probed_origin:
-        return "not probed"
-    if s.origin_status is not None:
-        took = f" in {_ms_word(s.origin_ms)}" if s.origin_ms is not None else ""
-        return f"{s.origin_status}{took}"
-    if s.origin_failed_phase is not None:
-        return _failed(s.origin_failed_phase, s.origin_failure)
-    return "no answer"
-
-
-def _failed(phase: str | None, failure: str | None) -> str:
-    if phase is None:
-        return "none"
-    if phase == "http" and failure in _HTTP_FAILURES:
-        return _HTTP_FAILURES[failure]
-    word = _FAILURE_WORDS.get(failure, "failed") if failure else "failed"
-    return f"{_PHASE_NAMES.get(phase, phase)} {word}"
-
-
-def _status_word(status: int | None) -> str:
-    return "no response" if status is None else str(status)
-
-
 def _ms_word(ms: float) -> str:
     if ms >= 10_000:
         return f"{ms / 1000:.1f} s"
     return f"{ms:.0f} ms"
-
-
-def _since(before: Snapshot, after: Snapshot) -> str | None:
-    """Time between the probes; None when the old one claims to be newer (forged or skewed)."""
-    seconds = int((after.at - before.at).total_seconds())
-    if seconds < 0:
-        return None
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86_400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{seconds // 86_400} d"
 
 
 # ---------------------------------------------------------------- taking a snapshot

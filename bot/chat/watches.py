@@ -2,7 +2,8 @@
 
 This module keeps the book of running watches and enforces the limits (per user, per channel,
 in all); the loop that probes and posts lives in ``bot.chat.watching``. Watches live in this
-process's memory: a restart stops them, and they are told so in their thread.
+process's memory: a restart stops them, and they are told so in their thread. A watch speaks the
+language it was started in (its request's), whoever cancels it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Literal
 
 from bot.chat.replies import ProbeOutcome, ProbeRequest
 from bot.chat.snapshot import Snapshot
+from bot.chat.words import probes, span
+from bot.i18n.catalogue import plural, texts
+from bot.i18n.language import Language
 
 StopReason = Literal["cancelled", "shutdown"]
 
@@ -33,14 +37,17 @@ class WatchSettings:
     # Consecutive probes that crash (not: that find the site down) before a watch gives up.
     max_errors: int = 3
 
-    def clamp(self, asked: float | None) -> tuple[float, str | None]:
+    def clamp(self, asked: float | None, language: Language = "en") -> tuple[float, str | None]:
         """The duration to use, and a note when the asked one was out of bounds."""
+        _ = texts(language)
         if asked is None:
             return self.default_duration, None
         if asked < self.min_duration:
-            return self.min_duration, f"the shortest watch is {span(self.min_duration)}"
+            note = _("the shortest watch is {duration}")
+            return self.min_duration, note.format(duration=span(self.min_duration, language))
         if asked > self.max_duration:
-            return self.max_duration, f"the longest watch is {span(self.max_duration)}"
+            note = _("the longest watch is {duration}")
+            return self.max_duration, note.format(duration=span(self.max_duration, language))
         return asked, None
 
 
@@ -72,14 +79,21 @@ class Watch:
     def time_left(self, now: Callable[[], float] = time.monotonic) -> float:
         return self.started + self.duration - now()
 
+    @property
+    def language(self) -> Language:
+        return self.request.language
+
     def stop(self, reason: StopReason, by: str | None = None) -> None:
         if self.stop_reason is None:
             self.stop_reason, self.stopped_by = reason, by
         self.wake.set()
 
-    def describe(self) -> str:
-        left = max(self.time_left(), 0.0)
-        return f"{self.request.url}: {self.probes} probes so far, {span(left)} left"
+    def describe(self, language: Language = "en") -> str:
+        _ = texts(language)
+        left = span(max(self.time_left(), 0.0), language)
+        return _("{url}: {probes} so far, {left} left").format(
+            url=self.request.url, probes=probes(self.probes, language), left=left
+        )
 
 
 class WatchLimit(Exception):
@@ -107,7 +121,7 @@ class WatchBook:
         thread: str,
         duration: float,
     ) -> Watch:
-        """Record a new watch, or raise ``WatchLimit``."""
+        """Record a new watch, or raise ``WatchLimit`` (in the request's language)."""
         self.check(request, user=user, channel=channel, thread=thread)
         watch = Watch(
             id=secrets.token_hex(6),
@@ -122,28 +136,45 @@ class WatchBook:
         return watch
 
     def check(self, request: ProbeRequest, *, user: str, channel: str, thread: str | None) -> None:
-        """Raise ``WatchLimit`` when a new watch of ``request`` would not be allowed."""
+        """Raise ``WatchLimit`` when a new watch of ``request`` would not be allowed; the message
+        is in the request's language."""
+        language = request.language
+        _, ngettext = texts(language), plural(language)
         for watch in self._watches.values():
             if (watch.channel, watch.thread, watch.request.url) == (channel, thread, request.url):
                 raise WatchLimit(
-                    f"I am already watching {request.url} in this thread "
-                    f"({watch.describe()}). Cancel it first to start another."
+                    _(
+                        "I am already watching {url} in this thread ({watch}). Cancel it first "
+                        "to start another."
+                    ).format(url=request.url, watch=watch.describe(language))
                 )
         limits = self.settings
         if sum(1 for w in self._watches.values() if w.user == user) >= limits.per_user:
             raise WatchLimit(
-                f"You already have {limits.per_user} watches running, which is the limit. "
-                "Cancel one (its Cancel button, or `unwatch` in its thread) and ask again."
+                ngettext(
+                    "You already have {count} watch running, which is the limit. Cancel it "
+                    "(its Cancel button, or `unwatch` in its thread) and ask again.",
+                    "You already have {count} watches running, which is the limit. Cancel one "
+                    "(its Cancel button, or `unwatch` in its thread) and ask again.",
+                    limits.per_user,
+                ).format(count=limits.per_user)
             )
         if sum(1 for w in self._watches.values() if w.channel == channel) >= limits.per_channel:
             raise WatchLimit(
-                f"This channel already has {limits.per_channel} watches running, which is the "
-                "limit. Cancel one and ask again."
+                ngettext(
+                    "This channel already has {count} watch running, which is the limit. "
+                    "Cancel it and ask again.",
+                    "This channel already has {count} watches running, which is the limit. "
+                    "Cancel one and ask again.",
+                    limits.per_channel,
+                ).format(count=limits.per_channel)
             )
         if len(self._watches) >= limits.total:
             raise WatchLimit(
-                f"{limits.total} watches are running, as many as I keep at once. "
-                "Please try again later."
+                _(
+                    "{count} watches are running, as many as I keep at once. Please try again "
+                    "later."
+                ).format(count=limits.total)
             )
 
     def get(self, watch_id: str) -> Watch | None:
@@ -157,15 +188,3 @@ class WatchBook:
 
     def of_user(self, user: str) -> list[Watch]:
         return [w for w in self._watches.values() if w.user == user]
-
-
-def span(seconds: float) -> str:
-    """A duration for people: "45 s", "30 min", "90 min", "2 h", "2 h 30 min"."""
-    seconds = max(round(seconds), 0)
-    if seconds < 120:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h" + (f" {rest} min" if rest else "")

@@ -13,6 +13,8 @@ targets never hold every slot, and costs one probe of the owner's rate limit, as
 asked for it. A round that finds no slot, or whose owner has spent their budget, is skipped
 without a word: a missed round of a background check is not news, and the owner's own probes are
 refused with a message saying that their watches count too. The next round tries again.
+
+A watch speaks the language it was started in (its request's) from its first message to its last.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from typing import TypeVar
 
 from bot.chat.edgeone import add_view
 from bot.chat.limits import Slot
-from bot.chat.probing import observe, remember
+from bot.chat.probing import observe, refused, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
 from bot.chat.surface import Surface
 from bot.chat.watches import Watch, WatchBook
+from bot.chat.words import quote
+from bot.i18n.catalogue import plural, texts
 from bot.probe.safety import TargetRefused
 
 log = logging.getLogger(__name__)
@@ -80,18 +84,15 @@ class WatchLoop:
 
     async def _first(self) -> bool:
         w = self.watch
-        ref = await self.surface.post(
-            w.channel, Progress(w.request.url, (), user=w.user or None), thread=w.thread
-        )
+        started = Progress(w.request.url, (), user=w.user or None, language=w.language)
+        ref = await self.surface.post(w.channel, started, thread=w.thread)
         w.first_ref = ref
         try:
             outcome = await self._interruptible(
                 observe(self.services, w.request, watch=self.info())
             )
         except TargetRefused as exc:
-            await self.surface.update(
-                w.channel, ref, Notice(f"I won't watch that: {exc}", emoji="🚫")
-            )
+            await self.surface.update(w.channel, ref, refused(exc, w.language, watch=True))
             w.first_ref = None  # nothing left to retire
             return True
         w.first, w.last, w.probes = outcome, outcome.snapshot, 1
@@ -105,7 +106,8 @@ class WatchLoop:
         if shown is not None:
             w.first = shown  # the Cancel button comes off this one, view and all
         if outcome.snapshot.healthy:
-            await self._tell("recovered", detail="it already answers normally, so I stopped")
+            _ = texts(w.language)
+            await self._tell("recovered", detail=_("it already answers normally, so I stopped"))
             return True
         return False
 
@@ -156,17 +158,24 @@ class WatchLoop:
     async def _failed(self, exc: Exception) -> bool:
         """A round whose probe raised: True when the watch gives up."""
         w = self.watch
+        _, ngettext = texts(w.language), plural(w.language)
         if isinstance(exc, TargetRefused):
             # The name now resolves somewhere the probe may not go: stop, do not retry.
-            await self._tell("failed", detail=f"I won't probe it any more: {exc}")
+            reason = quote(exc.reason, w.language)
+            await self._tell(
+                "failed", detail=_("I won't probe it any more: {reason}").format(reason=reason)
+            )
             return True
         w.errors += 1
         log.warning("watch %s: probe failed (%d in a row)", w.id, w.errors, exc_info=exc)
         if w.errors < self.book.settings.max_errors:
             return False
-        await self._tell(
-            "failed", detail=f"probing failed {w.errors} times in a row ({type(exc).__name__})"
+        detail = ngettext(
+            "probing failed {count} time in a row ({error})",
+            "probing failed {count} times in a row ({error})",
+            w.errors,
         )
+        await self._tell("failed", detail=detail.format(count=w.errors, error=type(exc).__name__))
         return True
 
     async def _sleep(self, seconds: float) -> None:
@@ -199,7 +208,9 @@ class WatchLoop:
     async def report_error(self, exc: BaseException) -> None:
         """A crash inside the watch (not a failing site): say so in its thread."""
         w = self.watch
-        await self._tell("failed", detail=f"an error ({type(exc).__name__}); it has been logged")
+        _ = texts(w.language)
+        detail = _("an error ({error}); it has been logged").format(error=type(exc).__name__)
+        await self._tell("failed", detail=detail)
         log.error("watch %s of %s crashed", w.id, w.request.url, exc_info=exc)
 
     async def _tell(
@@ -220,6 +231,7 @@ class WatchLoop:
             probes=w.probes,
             detail=detail,
             until=w.until,
+            language=w.language,
         )
         await self.surface.post(w.channel, event, thread=w.thread)
 
@@ -228,7 +240,12 @@ class WatchLoop:
         w = self.watch
         if w.first is None or w.first_ref is None:
             if w.first_ref is not None:
-                stopped = Notice(f"Watch of {w.request.url} ended.", emoji="⏹")
+                _ = texts(w.language)
+                stopped = Notice(
+                    _("Watch of {url} ended.").format(url=w.request.url),
+                    emoji="⏹",
+                    language=w.language,
+                )
                 await _quietly(self.surface.update(w.channel, w.first_ref, stopped))
             return
         ended = replace(w.first, watch=self.info(active=False))

@@ -1,5 +1,26 @@
-"""Languages: which one to answer in (``language``); the message catalogue lives here too."""
+"""Languages: which one to answer in (``language``) and the message catalogue (``catalogue``)."""
 
-from bot.i18n.language import LANGUAGES, Choice, Language, choose, detect, parse_choice
+from bot.i18n.catalogue import N_, Translate, plural, texts
+from bot.i18n.language import (
+    LANGUAGES,
+    Choice,
+    Language,
+    choose,
+    detect,
+    language_setting,
+    parse_choice,
+)
 
-__all__ = ["LANGUAGES", "Choice", "Language", "choose", "detect", "parse_choice"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "Choice",
+    "Language",
+    "Translate",
+    "choose",
+    "detect",
+    "language_setting",
+    "parse_choice",
+    "plural",
+    "texts",
+]

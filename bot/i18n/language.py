@@ -9,6 +9,7 @@ Chinese in an on-call channel reads it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 Language = Literal["en", "zh"]
@@ -41,3 +42,19 @@ def parse_choice(raw: str | None) -> Choice:
     if value in ("zh", "zh-cn", "zh-hans", "cn", "chinese", "中文"):
         return "zh"
     raise ValueError(f"expected auto, en or zh, got {raw!r}")
+
+
+SETTING = "EO_LANGUAGE"
+
+
+def language_setting(environ: Mapping[str, str]) -> Choice:
+    """The deployment's choice, from ``EO_LANGUAGE`` (unset: ``auto``); ValueError naming it."""
+    try:
+        return parse_choice(environ.get(SETTING))
+    except ValueError as exc:
+        raise ValueError(f"{SETTING}: {exc}") from None
+
+
+def language_of(value: object) -> Language | None:
+    """``value`` when it is one of ``LANGUAGES`` (read back from a button, say), else None."""
+    return next((language for language in LANGUAGES if language == value), None)

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Entry, Product
+from bot.knowledge.notes import empty_question, truncated_note, unknown_codes_note
 from bot.knowledge.text import is_han, normalise, raw_words, stem, tokens
 from bot.markup import to_plain
 
@@ -152,6 +153,8 @@ class Answer:
     family: str | None = None  # "5xx", "52x" when a range was asked
     notes: tuple[str, ...] = ()  # things the user should know about how the question was read
     problem: str | None = None  # set when the question could not be used at all
+    truncated: bool = False  # only the first MAX_QUERY_CHARS characters were read
+    # notes and problem are in English; bot.knowledge.notes words them in any language.
 
     @property
     def matched(self) -> bool:
@@ -212,15 +215,12 @@ class Matcher:
         plain = to_plain(raw if isinstance(raw, str) else str(raw))
         notes: list[str] = []
         text = plain.text
-        if plain.truncated or len(text) > MAX_QUERY_CHARS:
+        truncated = plain.truncated or len(text) > MAX_QUERY_CHARS
+        if truncated:
             text = text[:MAX_QUERY_CHARS]
-            notes.append(f"Only the first {MAX_QUERY_CHARS} characters of the question were read.")
+            notes.append(truncated_note(MAX_QUERY_CHARS, "en"))
         if not text.strip(" .,;:!?-'\"()[]{}"):
-            return Answer(
-                query=text,
-                problem="The question is empty. Give a status code, an error name or a few words, "
-                "e.g. `524`, `NODE_FUNCTION_INVOCATION_TIMEOUT` or `origin took too long`.",
-            )
+            return Answer(query=text, problem=empty_question("en"), truncated=truncated)
         without_urls = _URL.sub(" ", text)
         if not self._index.han_chars.issuperset(_HAN_CHAR.findall(without_urls)):
             without_urls = to_simplified(without_urls)
@@ -272,6 +272,7 @@ class Matcher:
                 codes=tuple(codes),
                 family=family.ljust(3, "x"),
                 notes=tuple(notes),
+                truncated=truncated,
             )
         confident = [m for _, m in ranked if m.score >= CONFIDENT]
         if confident:
@@ -283,7 +284,7 @@ class Matcher:
             matches = ()
             suggestions = tuple(m for _, m in ranked if m.score >= SUGGEST)[:3]
         if unknown:
-            notes.append(_unknown_note(unknown))
+            notes.append(unknown_codes_note(unknown, "en"))
         return Answer(
             query=text,
             matches=matches,
@@ -291,6 +292,7 @@ class Matcher:
             codes=tuple(codes),
             unknown_codes=tuple(unknown),
             notes=tuple(notes),
+            truncated=truncated,
         )
 
     # -- evidence -----------------------------------------------------------------------------
@@ -457,20 +459,6 @@ def _product_hints(text: str) -> dict[Product, float]:
         hints[Product.PAGES] = hints.get(Product.PAGES, 0.0) + 2.0
         hints[Product.EDGE_FUNCTIONS] = hints.get(Product.EDGE_FUNCTIONS, 0.0) + 2.0
     return hints
-
-
-def _unknown_note(codes: list[int]) -> str:
-    listed = ", ".join(str(c) for c in codes)
-    reserved = [c for c in codes if 520 <= c <= 599]
-    if reserved:
-        return (
-            f"{listed}: no entry in the knowledge base. Codes 520-599 are reserved for EdgeOne's "
-            "own answers: quote the EO-LOG-UUID header to EdgeOne support."
-        )
-    return (
-        f"{listed}: no EdgeOne-specific entry. EdgeOne passes the origin's status through "
-        "unchanged, so test the origin directly to see whether it sends this code."
-    )
 
 
 def _build_index(entries: tuple[Entry, ...]) -> _Index:

@@ -266,7 +266,9 @@ class Target:
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _PORT_AFTER_COLON_RE = re.compile(r"[0-9]*(?:[/?#]|$)")
 _NUMERIC_LABEL_RE = re.compile(r"[0-9]+|0x[0-9a-f]*")
-_HOST_LABEL_RE = re.compile(r"[a-z0-9_-]{1,63}")
+# Letters, digits, hyphens (never first or last: httpx's IDNA refuses such a label, and no
+# registry hands one out) and underscores (seen in real names, accepted by resolvers).
+_HOST_LABEL_RE = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 # Characters that are fine unescaped in a path and query: RFC 3986 reserved ones, plus '%' so that
 # existing escapes are not escaped twice. Everything else (non-ASCII, quotes, braces) is escaped.
 _PATH_SAFE = "!$%&'()*+,/:;=?@[]~"

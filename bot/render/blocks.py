@@ -1,9 +1,14 @@
-"""Block Kit rendering: typed results → (blocks, plain-text fallback).
+"""Block Kit rendering: typed results → (blocks, plain-text fallback), in the reply's language.
 
 Pure functions over the core's results (``Answer``, ``ProbeReport`` + ``Diagnosis``); built with
 ``slack_sdk.models.blocks`` and always kept inside Slack's limits: at most 50 blocks, 3,000
-characters per section, 150 per header, about 12,000 characters of blocks in all. Anything longer
-is cut with a visible "… (cut)" marker rather than refused by Slack.
+characters per section, 150 per header, 75 per button label, about 12,000 characters of blocks in
+all. Slack counts characters, not bytes, and so does everything here (a Chinese character is
+one). Anything longer is cut with a visible marker ("… (cut)", "…（已截断）") rather than refused.
+
+Every builder takes the language to speak (``language``); ``render`` reads it off the reply. The
+words come from the message catalogue (``bot.i18n``); a knowledge entry shows its Chinese text
+(``bot.knowledge.localized``); commands, codes, header names and URLs are the same in both.
 
 Markup is decided where text is put together, because only there is it known who wrote each part.
 Text from the network (a probe report, a diagnosis quoting it) goes through ``net``: hidden and
@@ -53,22 +58,36 @@ from bot.chat.replies import (
     WatchInfo,
 )
 from bot.chat.snapshot import Change
-from bot.chat.words import SIDE, verdict, watch_event_text, watch_info_text
+from bot.chat.words import phase, side, verdict, watch_event_text, watch_info_text
 from bot.diagnosis import Diagnosis
-from bot.knowledge.matcher import Answer, Match
-from bot.knowledge.models import Entry, Responder
+from bot.i18n.catalogue import N_, plural, texts
+from bot.i18n.language import Language, detect, language_of
+from bot.knowledge.localized import localize
+from bot.knowledge.matcher import MAX_QUERY_CHARS, Answer, Match
+from bot.knowledge.models import Entry
+from bot.knowledge.notes import answer_notes, answer_problem
 from bot.probe.models import ProbeReport, ProbeResult
-from bot.render.text import placeholder_note, render_answer
+from bot.render.probe_words import status_word, verify_word
+from bot.render.text import (
+    RESPONDER,
+    UNTRANSLATED,
+    cells,
+    pad,
+    placeholder_note,
+    render_answer,
+)
 from bot.untrusted import visible
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BUTTON_VALUE = 2000
 MAX_TOTAL_CHARS = 12000  # Slack refuses much larger block payloads (msg_blocks_too_long)
 MAX_FALLBACK = 3000
-CUT = "… (cut)"
+CUT = "… (cut)"  # the English marker; ``cut_marker`` gives it in any language
+_CUT = N_("… (cut)")
 
 # action_id values the Slack layer listens for.
 SHARE = "eo_share"
@@ -83,20 +102,7 @@ PURGE_CANCEL = "eo_purge_cancel"
 ORIGIN_BLOCK = "origin"
 ORIGIN_INPUT = "origin_input"
 
-_RESPONDER = {
-    Responder.EDGE: "the EdgeOne node (or platform) answers with this itself",
-    Responder.ORIGIN: "the origin sends this; EdgeOne passes it through",
-    Responder.EITHER: "either EdgeOne or the origin; test the origin directly to tell",
-    Responder.NONE: "nobody: it only appears in logs and analytics",
-}
 _PHASES = ("dns", "connect", "tls", "http", "origin")
-_PHASE_NAMES = {
-    "dns": "DNS",
-    "connect": "connect",
-    "tls": "TLS",
-    "http": "HTTP",
-    "origin": "origin",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,43 +119,64 @@ class Message:
 # -- knowledge answers ---------------------------------------------------------------------------
 
 
-def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Message:
-    """The answer to a question; ``share`` adds a button that posts it in the channel."""
-    fallback = render_answer(answer, full=full)
-    if answer.problem:
-        return notice(answer.problem)
+def answer_message(
+    answer: Answer, *, share: bool = False, full: int = 1, language: Language | None = None
+) -> Message:
+    """The answer to a question; ``share`` adds a button that posts it in the channel.
+
+    ``language`` is the reply's; without one, the answer speaks the question's language (a
+    shared answer read back from its button has nothing else to go by).
+    """
+    lang = detect(answer.query) if language is None else language
+    _ = texts(lang)
+    fallback = render_answer(answer, full=full, language=lang)
+    problem = answer_problem(answer, lang)
+    if problem:
+        return notice(problem, language=lang)
     blocks: list[Block] = []
-    if answer.notes:
-        blocks.append(context(*(f"_{esc(n)}_" for n in answer.notes)))
+    notes = answer_notes(answer, lang, limit=MAX_QUERY_CHARS)
+    if notes:
+        blocks.append(context(*(f"_{esc(n)}_" for n in notes), language=lang))
     if answer.family and answer.matches:
-        blocks.append(header(f"EdgeOne codes in the {answer.family} family"))
-        blocks.append(section("\n".join(f"• {_one_line(m)}" for m in answer.matches)))
         blocks.append(
-            context(f"Ask about one code for the details, e.g. `{answer.matches[0].entry.code}`.")
+            header(_("EdgeOne codes in the {family} family").format(family=answer.family))
         )
+        lines = "\n".join(f"• {_one_line(m, lang)}" for m in answer.matches)
+        blocks.append(section(lines, language=lang))
+        example = _("Ask about one code for the details, e.g. `{code}`.").format(
+            code=answer.matches[0].entry.code
+        )
+        blocks.append(context(example, language=lang))
     elif not answer.matches:
-        blocks.append(section(f"No confident match for “{esc(short(answer.query, 200))}”."))
+        query = esc(short(answer.query, 200))
+        blocks.append(
+            section(_("No confident match for “{query}”.").format(query=query), language=lang)
+        )
         if answer.suggestions:
-            blocks.append(section("*Did you mean…*"))
+            blocks.append(section(_("*Did you mean…*"), language=lang))
             blocks.append(
                 ActionsBlock(
                     elements=[
                         ButtonElement(
-                            text=_plain(short(_button_label(m), 75)),
+                            text=_plain(short(_button_label(m, lang), MAX_BUTTON_TEXT)),
                             action_id=f"{PICK}:{i}",
-                            value=m.entry.id,
+                            value=entry_value(m.entry.id, lang),
                         )
                         for i, m in enumerate(answer.suggestions[:5])
                     ]
                 )
             )
-            blocks.append(section("\n".join(f"• {_one_line(m)}" for m in answer.suggestions[:5])))
+            lines = "\n".join(f"• {_one_line(m, lang)}" for m in answer.suggestions[:5])
+            blocks.append(section(lines, language=lang))
         else:
             blocks.append(
                 section(
-                    "Try a status code (`524`), an error name "
-                    "(`NODE_FUNCTION_INVOCATION_TIMEOUT`) or a short description "
-                    "(`origin took too long`)."
+                    _(
+                        "Try a status code (`524`), an error name "
+                        "(`NODE_FUNCTION_INVOCATION_TIMEOUT`) or a short description "
+                        "(`origin took too long`)."
+                    ),
+                    language=lang,
                 )
             )
         share = False
@@ -157,30 +184,30 @@ def answer_message(answer: Answer, *, share: bool = False, full: int = 1) -> Mes
         for i, match in enumerate(answer.matches[:full]):
             if i:
                 blocks.append(DividerBlock())
-            blocks += entry_blocks(match.entry)
+            blocks += entry_blocks(match.entry, language=lang)
         rest = answer.matches[full:]
         if rest:
-            blocks.append(
-                section("*Other possible matches*\n" + "\n".join(f"• {_one_line(m)}" for m in rest))
-            )
+            lines = "\n".join(f"• {_one_line(m, lang)}" for m in rest)
+            blocks.append(section(_("*Other possible matches*") + "\n" + lines, language=lang))
     if share:
-        blocks.append(share_actions(f"q:{answer.query}"))
-    return _message(blocks, fallback)
+        blocks.append(share_actions(f"q:{answer.query}", language=lang))
+    return _message(blocks, fallback, lang)
 
 
-def entry_message(entry: Entry, *, share: bool = False) -> Message:
+def entry_message(entry: Entry, *, share: bool = False, language: Language = "en") -> Message:
     """One knowledge entry in full (after a did-you-mean pick)."""
-    blocks = entry_blocks(entry)
+    blocks = entry_blocks(entry, language=language)
     if share:
-        blocks.append(share_actions(f"id:{entry.id}"))
-    return _message(blocks, _entry_fallback(entry))
+        blocks.append(share_actions(f"id:{entry_value(entry.id, language)}", language=language))
+    return _message(blocks, _entry_fallback(entry, language), language)
 
 
-def share_actions(value: str) -> ActionsBlock:
+def share_actions(value: str, *, language: Language = "en") -> ActionsBlock:
+    _ = texts(language)
     return ActionsBlock(
         elements=[
             ButtonElement(
-                text=_plain("Share in channel"),
+                text=_plain(_("Share in channel")),
                 action_id=SHARE,
                 value=value[:MAX_BUTTON_VALUE],
             )
@@ -188,40 +215,46 @@ def share_actions(value: str) -> ActionsBlock:
     )
 
 
-def entry_blocks(entry: Entry, *, compact: bool = False) -> list[Block]:
+def entry_blocks(entry: Entry, *, compact: bool = False, language: Language = "en") -> list[Block]:
+    _ = texts(language)
+    text = localize(entry, language)
     codes = " / ".join(str(c) for c in entry.codes)
     tags = " · ".join(x for x in (entry.product.value, codes, ", ".join(entry.names)) if x)
-    blocks: list[Block] = [
-        header(entry.title),
-        context(esc(tags)),
-        section(f"{esc(entry.summary)}\n_Who answers: {_RESPONDER[entry.answered_by]}._"),
-    ]
+    who = _("Who answers: {responder}.").format(responder=_(RESPONDER[entry.answered_by]))
+    blocks: list[Block] = [header(text.title), context(esc(tags), language=language)]
+    if not text.translated:
+        blocks.append(context(f"_{esc(_(UNTRANSLATED))}_", language=language))
+    blocks.append(section(f"{esc(text.summary)}\n_{who}_", language=language))
     if compact:
-        blocks.append(section(_bullets("*Fix*", entry.fixes)))
-        blocks.append(context(f"Knowledge entry `{entry.id}`; ask `/eo {entry.code}` for more."))
+        blocks.append(section(_bullets(_("*Fix*"), text.fixes), language=language))
+        more = _("Knowledge entry `{id}`; ask `/eo {code}` for more.").format(
+            id=entry.id, code=entry.code
+        )
+        blocks.append(context(more, language=language))
         return blocks
     causes = [
-        f"({SIDE.get(g.side.value, g.side.value)}) {item}" for g in entry.causes for item in g.items
+        f"({side(where.value, language)}) {item}" for where, items in text.causes for item in items
     ]
-    blocks.append(section(_bullets("*Likely causes*", causes)))
+    blocks.append(section(_bullets(_("*Likely causes*"), causes), language=language))
     checks: list[str] = []
-    for check in entry.checks:
+    for check in text.checks:
         line = f"• {esc(check.what)}"
         if check.command:
             line += f"\n```{esc(check.command)}```"
         checks.append(line)
-    note = placeholder_note(entry)
-    blocks.append(section("*Check*\n" + "\n".join(checks) + (f"\n_{esc(note)}_" if note else "")))
-    blocks.append(section(_bullets("*Fix*", entry.fixes)))
-    blocks.append(section(_bullets("*For support, collect*", entry.support)))
-    sources = " ".join(f"<{u}|{esc(short(u.removeprefix('https://'), 60))}>" for u in entry.source)
-    blocks.append(context(f"Source: {sources}"))
+    note = placeholder_note(entry, language)
+    checked = _("*Check*") + "\n" + "\n".join(checks) + (f"\n_{esc(note)}_" if note else "")
+    blocks.append(section(checked, language=language))
+    blocks.append(section(_bullets(_("*Fix*"), text.fixes), language=language))
+    blocks.append(section(_bullets(_("*For support, collect*"), text.support), language=language))
+    sources = " ".join(f"<{u}|{esc(short(u.removeprefix('https://'), 60))}>" for u in text.source)
+    blocks.append(context(_("Source: {links}").format(links=sources), language=language))
     return blocks
 
 
 # -- help and notices ----------------------------------------------------------------------------
 
-HELP_TEXT = (
+HELP_TEXT = N_(
     "*Ask about a code, an error name or a symptom*\n"
     "`/eo 524`  ·  `/eo NODE_FUNCTION_INVOCATION_TIMEOUT`  ·  `/eo origin took too long`\n\n"
     "*Probe a failing URL* (DNS, TCP, TLS, HTTP; the diagnosis goes in a thread)\n"
@@ -236,43 +269,69 @@ HELP_TEXT = (
     "*In a channel or thread*, mention me: `@eo https://shop.example.com/cart gives 522` or "
     "`@eo what does 524 mean?`; I answer in the thread. *In a DM*, just type the same."
 )
+TITLE = N_("eo-bot: EdgeOne troubleshooting")
 
 
-def help_message(*, edgeone: bool = False) -> Message:
+def help_message(language: Language = "en", *, edgeone: bool = False) -> Message:
     """The help; ``edgeone``: API credentials are set (else it says what they would add)."""
     from bot.render.edgeone import help_mrkdwn  # it builds on this module
 
-    text = HELP_TEXT + "\n\n" + help_mrkdwn(on=edgeone)
-    blocks: list[Block] = [header("eo-bot: EdgeOne troubleshooting"), section(text)]
-    return _message(blocks, _unmark(text))
+    _ = texts(language)
+    body = _(HELP_TEXT) + "\n\n" + help_mrkdwn(on=edgeone, language=language)
+    blocks: list[Block] = [header(_(TITLE)), section(body, language=language)]
+    return _message(blocks, _unmark(body), language)
 
 
-def notice(text: str, *, emoji: str = "") -> Message:
+def entry_value(entry_id: str, language: Language) -> str:
+    """A button value naming an entry and the language to show it in (``sa-524@zh``; English
+    is left out, so values from before languages read back as English)."""
+    return entry_id if language == "en" else f"{entry_id}@{language}"
+
+
+def read_entry_value(value: str) -> tuple[str, Language]:
+    """``entry_value`` read back; an unknown language reads as English."""
+    entry_id, _, suffix = value.partition("@")
+    return entry_id, language_of(suffix) or "en"
+
+
+def notice(text: str, *, emoji: str = "", language: Language = "en") -> Message:
     """A one-section message (refusals, rate limits, errors). ``text`` may use `code`, *bold*
     and user mentions; anything else that looks like markup (it may quote the user or a URL) is
     escaped."""
     shown = escape_keeping_mentions(f"{emoji} {text}".strip())
-    return _message([section(shown)], _unmark(shown))
+    return _message([section(shown, language=language)], _unmark(shown), language)
 
 
 # -- probes --------------------------------------------------------------------------------------
 
 
-def progress_message(url: str, done: Sequence[str], *, user: str | None = None) -> Message:
+def progress_message(
+    url: str, done: Sequence[str], *, user: str | None = None, language: Language = "en"
+) -> Message:
     """The message shown while a probe runs; ``done`` lists the phases completed so far."""
-    marks = []
-    for phase in _PHASES[:4]:
-        marks.append(f"{'✅' if phase in done else '⏳'} {_PHASE_NAMES[phase]}")
-    who = f" for <@{user}>" if user else ""
-    head = f"🔎 Probing {esc(url)}{who}…"
-    return _message([section(head), context("  ".join(marks))], f"Probing {url}…")
+    _ = texts(language)
+    marks = [f"{'✅' if name in done else '⏳'} {phase(name, language)}" for name in _PHASES[:4]]
+    if user:
+        head = _("🔎 Probing {url} for {who}…").format(url=esc(url), who=f"<@{user}>")
+    else:
+        head = _("🔎 Probing {url}…").format(url=esc(url))
+    blocks = [section(head, language=language), context("  ".join(marks), language=language)]
+    return _message(blocks, _("Probing {url}…").format(url=url), language)
 
 
-def probe_summary_message(url: str, diagnosis: Diagnosis, *, user: str | None = None) -> Message:
+def probe_summary_message(
+    url: str, diagnosis: Diagnosis, *, user: str | None = None, language: Language = "en"
+) -> Message:
     """The one-line channel message of a `/eo probe`; the diagnosis goes in its thread."""
-    who = f" (asked by <@{user}>)" if user else ""
-    line = f"🔎 Probe of {esc(url)}{who}: {_verdict(diagnosis)}. Diagnosis in the thread."
-    return _message([section(line)], _unmark(line))
+    _ = texts(language)
+    values = {"url": esc(url), "verdict": _verdict(diagnosis, language)}
+    if user:
+        line = _("🔎 Probe of {url} (asked by {who}): {verdict}. Diagnosis in the thread.").format(
+            **values, who=f"<@{user}>"
+        )
+    else:
+        line = _("🔎 Probe of {url}: {verdict}. Diagnosis in the thread.").format(**values)
+    return _message([section(line, language=language)], _unmark(line), language)
 
 
 def diagnosis_message(
@@ -284,6 +343,7 @@ def diagnosis_message(
     change: Change | None = None,
     watch: WatchInfo | None = None,
     edgeone: EdgeOneAddendum | None = None,
+    language: Language = "en",
 ) -> Message:
     """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
     steps, support, EdgeOne's view once it is in; with the buttons when ``value`` (see
@@ -292,27 +352,36 @@ def diagnosis_message(
     Everything from the report and the diagnosis quotes the network, so it all goes through
     ``net``; the message mentions nobody.
     """
+    _ = texts(language)
     edge = report.edge
-    blocks: list[Block] = [header(f"Probe of {visible(edge.host, keep_newlines=False)}")]
+    shown_verdict = esc(_verdict(diagnosis, language))
+    host = visible(edge.host, keep_newlines=False)
+    blocks: list[Block] = [header(_("Probe of {host}").format(host=host))]
     if change is not None:
-        blocks.append(section(_change_text(change)))
+        blocks.append(section(_change_text(change, language), language=language))
     blocks += [
-        section(f"*{esc(_verdict(diagnosis))}*\n{net(diagnosis.summary)}"),
-        section("*Public URL* " + net(edge.url) + "\n" + _phases_text(edge)),
+        section(f"*{shown_verdict}*\n{net(diagnosis.summary)}", language=language),
+        section(
+            _("*Public URL*") + " " + net(edge.url) + "\n" + _phases_text(edge, language),
+            language=language,
+        ),
     ]
-    extra = _details(edge)
+    extra = _details(edge, language)
     if extra:
-        blocks.append(section(extra))
+        blocks.append(section(extra, language=language))
     if report.origin is not None:
         origin = report.origin
-        blocks.append(
-            section(f"*Origin* ({net(origin.target)})\n{_phases_text(origin)}\n{_details(origin)}")
-        )
+        title = _("*Origin* ({target})").format(target=net(origin.target))
+        body = f"{title}\n{_phases_text(origin, language)}\n{_details(origin, language)}"
+        blocks.append(section(body, language=language))
     if diagnosis.evidence:
-        blocks.append(section(_net_bullets("*Evidence*", diagnosis.evidence)))
+        evidence = _net_bullets(_("*Evidence*"), diagnosis.evidence)
+        blocks.append(section(evidence, language=language))
     if diagnosis.next_steps:
-        blocks.append(section(_net_bullets("*Next steps*", diagnosis.next_steps)))
-    blocks.append(section("*For support*\n```" + net(_support_text(diagnosis)) + "```"))
+        steps = _net_bullets(_("*Next steps*"), diagnosis.next_steps)
+        blocks.append(section(steps, language=language))
+    support = _("*For support*") + "\n```" + net(_support_text(diagnosis, language)) + "```"
+    blocks.append(section(support, language=language))
     if edgeone is not None:
         from bot.render.edgeone import addendum_blocks  # it builds on this module
 
@@ -322,58 +391,64 @@ def diagnosis_message(
         if diagnosis.reproduced is False:
             # A code the probe did not see: point at its entry, without its outage fixes.
             code = diagnosis.stated_code
-            blocks.append(
-                context(
-                    f"About {code}: {esc(entry.title)}. Knowledge entry `{entry.id}`; ask"
-                    f" `/eo {code}` if it comes back."
-                )
-            )
+            about = _(
+                "About {code}: {title}. Knowledge entry `{id}`; ask `/eo {code}` if it comes back."
+            ).format(code=code, title=esc(localize(entry, language).title), id=entry.id)
+            blocks.append(context(about, language=language))
         else:
-            blocks += entry_blocks(entry, compact=True)
+            blocks += entry_blocks(entry, compact=True, language=language)
     if watch is not None:
-        blocks.append(context(esc(watch_info_text(watch))))
-    actions = _diagnosis_buttons(value, watch)
+        blocks.append(context(esc(watch_info_text(watch, language)), language=language))
+    actions = _diagnosis_buttons(value, watch, language)
     if actions is not None:
         blocks.append(actions)
     fallback = "\n".join(
         [
-            *([f"What changed: {esc(change.headline)}"] if change is not None else []),
-            f"Probe of {net(edge.url)}: {esc(_verdict(diagnosis))}",
+            *(
+                [_("What changed: {change}").format(change=esc(change.headline))]
+                if change is not None
+                else []
+            ),
+            _("Probe of {url}: {verdict}").format(url=net(edge.url), verdict=shown_verdict),
             net(diagnosis.summary),
             *(f"- {net(s)}" for s in diagnosis.next_steps),
-            net(_support_text(diagnosis)),
+            net(_support_text(diagnosis, language)),
         ]
     )
-    return _message_escaped(blocks, fallback)
+    return _message_escaped(blocks, fallback, language)
 
 
-def _verdict(diagnosis: Diagnosis) -> str:
-    return verdict(diagnosis.code, diagnosis.fault, diagnosis.support.status_code)
+def _verdict(diagnosis: Diagnosis, language: Language) -> str:
+    return verdict(diagnosis.code, diagnosis.fault, diagnosis.support.status_code, language)
 
 
-def _change_text(change: Change) -> str:
+def _change_text(change: Change, language: Language) -> str:
+    _ = texts(language)
     head = "✅ " if change.recovered else "🔺 " if change.broke else ""
-    lines = [f"*What changed:* {head}{esc(change.headline)}"]
+    lines = [_("*What changed:* {change}").format(change=head + esc(change.headline))]
     lines += [f"• {esc(line)}" for line in change.lines]
     return "\n".join(lines)
 
 
-def _diagnosis_buttons(value: str | None, watch: WatchInfo | None) -> ActionsBlock | None:
+def _diagnosis_buttons(
+    value: str | None, watch: WatchInfo | None, language: Language
+) -> ActionsBlock | None:
+    _ = texts(language)
     elements: list[ButtonElement] = []
     if watch is not None and watch.active:
         elements.append(
             ButtonElement(
-                text=_plain("Cancel watch"),
+                text=_plain(short(_("Cancel watch"), MAX_BUTTON_TEXT)),
                 action_id=WATCH_CANCEL,
-                value=watch.watch_id,
+                value=buttons.cancel_value(watch.watch_id, language),
                 style="danger",
             )
         )
     if value is not None and (watch is None or not watch.active):
         elements += [
-            ButtonElement(text=_plain("Probe again"), action_id=PROBE_AGAIN, value=value),
-            ButtonElement(text=_plain("Compare with origin"), action_id=COMPARE, value=value),
-            ButtonElement(text=_plain("Share in channel"), action_id=SHARE_PROBE, value=value),
+            ButtonElement(text=_plain(_("Probe again")), action_id=PROBE_AGAIN, value=value),
+            ButtonElement(text=_plain(_("Compare with origin")), action_id=COMPARE, value=value),
+            ButtonElement(text=_plain(_("Share in channel")), action_id=SHARE_PROBE, value=value),
         ]
     return ActionsBlock(elements=elements) if elements else None
 
@@ -394,37 +469,50 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} ms"
 
 
-def _phases_text(result: ProbeResult) -> str:
+def _phases_text(result: ProbeResult, language: Language) -> str:
+    _ = texts(language)
     t = result.timings
-    line = (
-        f"DNS {_ms(t.dns_ms)} · connect {_ms(t.connect_ms)} · TLS {_ms(t.tls_ms)} · "
-        f"server {_ms(t.server_ms)} · transfer {_ms(t.transfer_ms)} · total {_ms(t.total_ms)}"
+    line = " · ".join(
+        f"{label} {_ms(ms)}"
+        for label, ms in (
+            (_("DNS"), t.dns_ms),
+            (_("connect"), t.connect_ms),
+            (_("TLS"), t.tls_ms),
+            (_("server"), t.server_ms),
+            (_("transfer"), t.transfer_ms),
+            (_("total"), t.total_ms),
+        )
     )
     status = []
     for name, phase_status, error in (
-        ("DNS", result.dns.status, result.dns.error),
+        ("dns", result.dns.status, result.dns.error),
         ("connect", result.connect.status, result.connect.error),
-        ("TLS", result.tls.status, result.tls.error),
-        ("HTTP", result.http.status, result.http.error),
+        ("tls", result.tls.status, result.tls.error),
+        ("http", result.http.status, result.http.error),
     ):
         if phase_status not in ("ok", "skipped"):
-            status.append(f"{name}: {phase_status}" + (f" ({error})" if error else ""))
+            shown = f"{phase(name, language)}: {status_word(phase_status, language)}"
+            status.append(shown + (f" ({_raw(error, language)})" if error else ""))
     if result.http.status_code is not None:
         status.insert(0, f"HTTP {result.http.status_code}")
     if result.deadline_hit:
-        status.append("deadline reached")
+        status.append(_("deadline reached"))
     return f"`{line}`" + ("\n" + net("; ".join(status)) if status else "")
 
 
-def _details(result: ProbeResult) -> str:
+def _details(result: ProbeResult, language: Language) -> str:
+    _ = texts(language)
     lines: list[str] = []
     if result.connect.ip:
-        lines.append(f"*Address* {result.connect.ip}:{result.connect.port or result.port}")
+        address = f"{result.connect.ip}:{result.connect.port or result.port}"
+        lines.append(_("*Address* {address}").format(address=address))
     dns = result.dns
     if dns.cname_chain:
-        chain = " → ".join(dns.cname_chain)
-        on = " (on EdgeOne)" if dns.on_edgeone else ""
-        lines.append(f"*CNAME* {net(short(chain, 600))}{on}")
+        chain = net(short(" → ".join(dns.cname_chain), 600))
+        if dns.on_edgeone:
+            lines.append(_("*CNAME* {chain} (on EdgeOne)").format(chain=chain))
+        else:
+            lines.append(_("*CNAME* {chain}").format(chain=chain))
     tls = result.tls
     if tls.status != "skipped":
         parts = [
@@ -432,49 +520,61 @@ def _details(result: ProbeResult) -> str:
         ]
         if tls.cert is not None:
             parts.append(
-                f"cert {tls.cert.subject}, issuer {tls.cert.issuer}, {tls.cert.days_left} days left"
+                _("cert {subject}, issuer {issuer}, {days} days left").format(
+                    subject=tls.cert.subject, issuer=tls.cert.issuer, days=tls.cert.days_left
+                )
             )
         if tls.verify_error:
-            parts.append(f"verify error: {tls.verify_error}")
-        lines.append("*TLS* " + net(short(", ".join(parts) if parts else tls.status, 600)))
+            reason = verify_word(tls.verify_error, language)
+            parts.append(_("verify error: {reason}").format(reason=reason))
+        shown = ", ".join(parts) if parts else status_word(tls.status, language)
+        lines.append(_("*TLS* {details}").format(details=net(short(shown, 600))))
     if result.http.headers:
         headers = ", ".join(f"{k}: {v}" for k, v in sorted(result.http.headers.items()))
-        lines.append("*Headers* " + net(short(headers, 600)))
+        lines.append(_("*Headers* {headers}").format(headers=net(short(headers, 600))))
     if result.http.error_name:
-        lines.append(f"*Error name* `{net(result.http.error_name)}`")
+        lines.append(_("*Error name* `{name}`").format(name=net(result.http.error_name)))
     return "\n".join(lines)
 
 
-def _support_text(diagnosis: Diagnosis) -> str:
+def _raw(text: str, language: Language) -> str:
+    """The probe's own English detail: as it is in English, quoted in another language."""
+    return text if language == "en" else "`" + text.replace("`", "'") + "`"
+
+
+def _support_text(diagnosis: Diagnosis, language: Language) -> str:
+    """What to send EdgeOne support, in a code block: labels padded so the values line up."""
+    _ = texts(language)
     s = diagnosis.support
+    status = s.status_code if s.status_code is not None else _("(no response)")
     # "Edge IP" only for an address that answered as EdgeOne; any other is just the address.
-    where = f"Edge IP:     {s.edge_ip}" if s.edge_ip else f"Address:     {s.address or '(none)'}"
-    return "\n".join(
-        [
-            f"EO-LOG-UUID: {s.eo_log_uuid or '(none returned)'}",
-            where,
-            f"Time (UTC):  {s.time_utc}",
-            f"URL:         {s.url}",
-            f"Status:      {s.status_code if s.status_code is not None else '(no response)'}",
-        ]
-    )
+    rows = [
+        ("EO-LOG-UUID:", s.eo_log_uuid or _("(none returned)")),
+        (_("Edge IP:"), s.edge_ip) if s.edge_ip else (_("Address:"), s.address or _("(none)")),
+        (_("Time (UTC):"), s.time_utc),
+        ("URL:", s.url),
+        (_("Status:"), str(status)),
+    ]
+    width = max(cells(label) for label, _v in rows) + 1
+    return "\n".join(pad(label, width) + value for label, value in rows)
 
 
 # -- replies of the conversation core -----------------------------------------------------------
 
 
 def render(reply: Reply) -> Message:
-    """Any reply of ``bot.chat`` as a Slack message."""
+    """Any reply of ``bot.chat`` as a Slack message, in the reply's language."""
+    language = reply.language
     if isinstance(reply, AnswerReply):
-        return answer_message(reply.answer, share=reply.share)
+        return answer_message(reply.answer, share=reply.share, language=language)
     if isinstance(reply, EntryReply):
-        return entry_message(reply.entry, share=reply.share)
+        return entry_message(reply.entry, share=reply.share, language=language)
     if isinstance(reply, HelpReply):
-        return help_message(edgeone=reply.edgeone)
+        return help_message(language, edgeone=reply.edgeone)
     if isinstance(reply, Notice):
-        return notice(reply.text, emoji=reply.emoji)
+        return notice(reply.text, emoji=reply.emoji, language=language)
     if isinstance(reply, Progress):
-        return progress_message(reply.url, reply.done, user=reply.user)
+        return progress_message(reply.url, reply.done, user=reply.user, language=language)
     if isinstance(reply, ProbeOutcome):
         value = buttons.encode(reply.request, reply.snapshot) if reply.buttons else None
         return diagnosis_message(
@@ -485,9 +585,10 @@ def render(reply: Reply) -> Message:
             change=reply.change,
             watch=reply.watch,
             edgeone=reply.edgeone,
+            language=language,
         )
     if isinstance(reply, ProbeSummary):
-        return probe_summary_message(reply.url, reply.diagnosis, user=reply.user)
+        return probe_summary_message(reply.url, reply.diagnosis, user=reply.user, language=language)
     if isinstance(reply, SharedVerdict):
         return shared_verdict_message(reply)
     if isinstance(reply, AlertReply):
@@ -500,34 +601,52 @@ def render(reply: Reply) -> Message:
 
 
 def shared_verdict_message(reply: SharedVerdict) -> Message:
+    language = reply.language
+    _ = texts(language)
     snap = reply.snapshot
-    status = f"HTTP {snap.status}" if snap.status is not None else "no response"
-    when = snap.at.strftime("%Y-%m-%d %H:%M UTC")
-    shown = verdict(snap.code, snap.fault, snap.status)
-    line = (
-        f"📣 <@{reply.user}> shared a probe of {esc(reply.request.url)}: "
-        f"*{esc(shown)}* ({status}, {when}). Details in the thread."
+    status = f"HTTP {snap.status}" if snap.status is not None else _("no response")
+    line = _(
+        "📣 {who} shared a probe of {url}: *{verdict}* ({status}, {time}). Details in the thread."
+    ).format(
+        who=f"<@{reply.user}>",
+        url=esc(reply.request.url),
+        verdict=esc(verdict(snap.code, snap.fault, snap.status, language)),
+        status=status,
+        time=snap.at.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    return _message([section(line)], _unmark(line))
+    return _message([section(line, language=language)], _unmark(line), language)
 
 
 def alert_message(reply: AlertReply) -> Message:
+    language = reply.language
+    _ = texts(language)
     alert = reply.alert
     what = " ".join(str(x) for x in (alert.code, alert.name) if x is not None)
     where = alert.url or alert.host or ""
-    head = f"🚨 EdgeOne {what}" + (f" on {where}" if where else "")
-    blocks: list[Block] = [section(f"*{esc(head)}*")]
-    blocks += entry_blocks(reply.entry, compact=True)
+    if where:
+        head = _("🚨 EdgeOne {what} on {where}").format(what=what, where=where)
+    else:
+        head = _("🚨 EdgeOne {what}").format(what=what)
+    blocks: list[Block] = [section(f"*{esc(head)}*", language=language)]
+    blocks += entry_blocks(reply.entry, compact=True, language=language)
     if reply.probing:
-        blocks.append(context(f"Probing {esc(alert.url or '')} now; the diagnosis follows here."))
-    elif reply.skipped:
-        blocks.append(context(f"_No probe: {esc(_unmark(reply.skipped))}_"))
-    elif alert.host and not alert.url:
-        blocks.append(
-            context(f"To probe it, mention me here: `@eo probe https://{esc(alert.host)}/`")
+        following = _("Probing {url} now; the diagnosis follows here.").format(
+            url=esc(alert.url or "")
         )
-    fallback = f"{head}: {reply.entry.title}. {reply.entry.summary}"
-    return _message(blocks, fallback)
+        blocks.append(context(following, language=language))
+    elif reply.skipped:
+        skipped = _("No probe: {reason}").format(reason=esc(_unmark(reply.skipped)))
+        blocks.append(context(f"_{skipped}_", language=language))
+    elif alert.host and not alert.url:
+        hint = _("To probe it, mention me here: `@eo probe https://{host}/`").format(
+            host=esc(alert.host)
+        )
+        blocks.append(context(hint, language=language))
+    text = localize(reply.entry, language)
+    fallback = _("{head}: {title}. {summary}").format(
+        head=head, title=text.title, summary=text.summary
+    )
+    return _message(blocks, fallback, language)
 
 
 def watch_event_message(event: WatchEvent) -> Message:
@@ -541,39 +660,47 @@ def watch_event_message(event: WatchEvent) -> Message:
         if found:
             headline = f"{before}<@{event.by}>{after}"
     lines = [f"*{headline}*", *(f"• {esc(line)}" for line in text.lines)]
-    return _message([section("\n".join(lines))], "\n".join([text.headline, *text.lines]))
+    blocks: list[Block] = [section("\n".join(lines), language=event.language)]
+    return _message(blocks, "\n".join([text.headline, *text.lines]), event.language)
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 
 
 def compare_modal(value: str, *, channel: str, thread: str | None) -> dict[str, Any]:
-    """The "Compare with origin" modal; private_metadata carries where to answer and what."""
+    """The "Compare with origin" modal, in the language of the diagnosis whose button opened
+    it; private_metadata carries where to answer and what."""
     url = "?"
+    language: Language = "en"
     with contextlib.suppress(ValueError):
-        url = buttons.decode(value)[0].url
+        request = buttons.decode(value)[0]
+        url, language = request.url, request.language
+    _ = texts(language)
     metadata = json.dumps({"ch": channel, "th": thread, "v": value}, separators=(",", ":"))
     view = View(
         type="modal",
         callback_id=COMPARE_MODAL,
-        title=_plain("Compare with origin"),
-        submit=_plain("Probe"),
-        close=_plain("Cancel"),
+        title=_plain(short(_("Compare with origin"), MAX_MODAL_TITLE)),
+        submit=_plain(short(_("Probe"), MAX_MODAL_TITLE)),
+        close=_plain(short(_("Cancel"), MAX_MODAL_TITLE)),
         private_metadata=metadata,
         blocks=[
             section(
-                f"I'll probe {esc(short(url, 300))} through EdgeOne and the origin directly "
-                "(with the public Host header and SNI), then post both in the thread."
+                _(
+                    "I'll probe {url} through EdgeOne and the origin directly (with the public "
+                    "Host header and SNI), then post both in the thread."
+                ).format(url=esc(short(url, 300))),
+                language=language,
             ),
             InputBlock(
                 block_id=ORIGIN_BLOCK,
-                label=_plain("Origin address"),
+                label=_plain(_("Origin address")),
                 element=PlainTextInputElement(
                     action_id=ORIGIN_INPUT,
-                    placeholder=_plain("203.0.113.10 or origin.example.com:8443"),
+                    placeholder=_plain(_("203.0.113.10 or origin.example.com:8443")),
                     max_length=MAX_ORIGIN_INPUT,
                 ),
-                hint=_plain("An IP or host name, with an optional port."),
+                hint=_plain(_("An IP or host name, with an optional port.")),
             ),
         ],
     )
@@ -582,19 +709,22 @@ def compare_modal(value: str, *, channel: str, thread: str | None) -> dict[str, 
 
 MAX_ORIGIN_INPUT = 255
 MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
+MAX_MODAL_TITLE = 24  # Slack's limit for a modal's title, submit and close labels
 
 
 # -- limits --------------------------------------------------------------------------------------
 
 
-def _message(blocks: list[Block], fallback: str) -> Message:
+def _message(blocks: list[Block], fallback: str, language: Language = "en") -> Message:
     """For text the bot composed (notices, answers): markup escaped, user mentions kept."""
-    return Message(blocks=tuple(fit(blocks)), text=cut(safe_fallback(fallback), MAX_FALLBACK))
+    text = cut(safe_fallback(fallback), MAX_FALLBACK, language=language)
+    return Message(blocks=tuple(fit(blocks, language=language)), text=text)
 
 
-def _message_escaped(blocks: list[Block], fallback: str) -> Message:
+def _message_escaped(blocks: list[Block], fallback: str, language: Language = "en") -> Message:
     """For a fallback whose parts the builder escaped itself (it quotes the network)."""
-    return Message(blocks=tuple(fit(blocks)), text=cut(fallback, MAX_FALLBACK))
+    text = cut(fallback, MAX_FALLBACK, language=language)
+    return Message(blocks=tuple(fit(blocks, language=language)), text=text)
 
 
 _ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})&gt;")
@@ -616,8 +746,17 @@ def safe_fallback(text: str) -> str:
     return escape_keeping_mentions(text)
 
 
-def fit(blocks: Sequence[Block]) -> list[Block]:
-    """Keep at most MAX_BLOCKS blocks and MAX_TOTAL_CHARS of payload; say what was cut."""
+def cut_marker(language: Language = "en") -> str:
+    """What marks text cut to fit: "… (cut)", "…（已截断）"."""
+    return texts(language)(_CUT)
+
+
+def fit(blocks: Sequence[Block], *, language: Language = "en") -> list[Block]:
+    """Keep at most MAX_BLOCKS blocks and MAX_TOTAL_CHARS of payload; say what was cut.
+
+    Sizes are in characters, as Slack counts them (JSON with non-ASCII characters as they are).
+    """
+    ngettext = plural(language)
     out: list[Block] = []
     total = 0
     for i, block in enumerate(blocks):
@@ -625,36 +764,42 @@ def fit(blocks: Sequence[Block]) -> list[Block]:
         room_for_marker = 1 if i < len(blocks) - 1 else 0
         if len(out) + 1 + room_for_marker > MAX_BLOCKS or total + size > MAX_TOTAL_CHARS - 200:
             left = len(blocks) - i
-            out.append(context(f"{CUT}: {left} more part{'s' if left != 1 else ''} not shown"))
+            more = ngettext(
+                "{cut}: {count} more part not shown", "{cut}: {count} more parts not shown", left
+            ).format(cut=cut_marker(language), count=left)
+            out.append(context(more, language=language))
             return out
         out.append(block)
         total += size
     return out
 
 
-def cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int, *, language: Language = "en") -> str:
     """Cut text to ``limit`` characters with a visible marker, closing an open code block."""
     if len(text) <= limit:
         return text
-    marker = "\n" + CUT
+    marker = "\n" + cut_marker(language)
     kept = text[: limit - len(marker) - 3]
     if kept.count("```") % 2:
         kept += "```"
     return kept + marker
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=cut(text or " ", MAX_SECTION)))
+def section(text: str, *, language: Language = "en") -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=cut(text or " ", MAX_SECTION, language=language))
+    )
 
 
 def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=_plain(short(text, MAX_HEADER)))
 
 
-def context(*texts: str) -> ContextBlock:
+def context(*texts: str, language: Language = "en") -> ContextBlock:
     return ContextBlock(
         elements=[
-            MarkdownTextObject(text=cut(t, MAX_SECTION)) for t in texts[:MAX_CONTEXT_ELEMENTS]
+            MarkdownTextObject(text=cut(t, MAX_SECTION, language=language))
+            for t in texts[:MAX_CONTEXT_ELEMENTS]
         ]
     )
 
@@ -671,18 +816,23 @@ def _net_bullets(title: str, items: Iterable[str]) -> str:
     return title + "\n" + "\n".join(f"• {net(i)}" for i in items)
 
 
-def _one_line(match: Match) -> str:
+def _one_line(match: Match, language: Language) -> str:
     entry = match.entry
     name = f" `{entry.name}`" if entry.name else ""
-    return f"*{entry.code}*{name} {esc(entry.title)} _({entry.product.value})_"
+    title = esc(localize(entry, language).title)
+    return f"*{entry.code}*{name} {title} _({entry.product.value})_"
 
 
-def _button_label(match: Match) -> str:
-    return f"{match.entry.code} {match.entry.title}"
+def _button_label(match: Match, language: Language) -> str:
+    return f"{match.entry.code} {localize(match.entry, language).title}"
 
 
-def _entry_fallback(entry: Entry) -> str:
-    return f"{entry.code} {entry.title}: {entry.summary}"
+def _entry_fallback(entry: Entry, language: Language) -> str:
+    text = localize(entry, language)
+    _ = texts(language)
+    return _("{code} {title}: {summary}").format(
+        code=entry.code, title=text.title, summary=text.summary
+    )
 
 
 def esc(text: str) -> str:

@@ -13,16 +13,18 @@ character reaches the terminal, only the styles this module adds. To tell those 
 content, the renderers draw with marks made of a random tag that no content can contain; the marks
 become escape sequences (or nothing) only after the content was made visible.
 
-With a ``width``, lines are wrapped at spaces to fit it: indentation, bullets and ``Label  value``
-columns are kept for the continuation rows; URLs, words, code and ``$ command`` lines are never
-split (a line that must stay whole may overflow), and tables (the phase bar) are left as they are.
+With a ``width``, lines are wrapped at spaces, and between Chinese characters (never before
+Chinese punctuation), to fit it: indentation, bullets and ``Label  value`` columns are kept for
+the continuation rows; URLs, words, code and ``$ command`` lines are never split (a line that must
+stay whole may overflow), and tables (the phase bar) are left as they are.
+
+Each reply is rendered in its own language (``reply.language``).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -41,21 +43,32 @@ from bot.chat.replies import (
 )
 from bot.chat.snapshot import Change
 from bot.chat.words import verdict, watch_event_text, watch_info_text
+from bot.i18n.catalogue import N_, texts
+from bot.i18n.language import Language
 from bot.render.probe_text import render_probe
-from bot.render.text import Style, render_answer, render_entry
+from bot.render.text import Style, cells, render_answer, render_entry
 from bot.untrusted import visible
 
-# The console's words, one command per row: (what to type, what it does).
+__all__ = ["HELP_ROWS", "cells", "change_text", "render_mrkdwn", "render_reply"]
+
+# The console's words, one command per row: (what to type, what it does). The examples are
+# translated too: a Chinese reader gets Chinese questions and commands to copy.
 HELP_ROWS = (
-    ("/eo 524", "ask about a code, an error name or a symptom"),
-    ("/eo probe https://shop.example.com/cart", "probe a URL (add origin=IP[:PORT] to compare)"),
-    ("@eo https://shop.example.com/ gives 522", "the same as a mention in a thread"),
-    ("watch https://shop.example.com/ for 10m", "re-probe until it recovers (unwatch stops it)"),
-    ("again", 'the "Probe again" button: probe the last URL again'),
-    ("compare HOST[:PORT]", 'the "Compare with origin" button'),
-    ("help, quit", ""),
+    (N_("/eo 524"), N_("ask about a code, an error name or a symptom")),
+    (
+        N_("/eo probe https://shop.example.com/cart"),
+        N_("probe a URL (add origin=IP[:PORT] to compare)"),
+    ),
+    (N_("@eo https://shop.example.com/ gives 522"), N_("the same as a mention in a thread")),
+    (
+        N_("watch https://shop.example.com/ for 10m"),
+        N_("re-probe until it recovers (unwatch stops it)"),
+    ),
+    (N_("again"), N_('the "Probe again" button: probe the last URL again')),
+    (N_("compare HOST[:PORT]"), N_('the "Compare with origin" button')),
+    (N_("help, quit"), ""),
 )
-_HELP_HEAD = "Type what you would type in Slack, one message per line:"
+_HELP_HEAD = N_("Type what you would type in Slack, one message per line:")
 
 # ANSI SGR parameters for each mark; "k" (keep the line whole) and "/" (end) have none.
 _SGR = {"b": "1", "d": "2", "i": "3", "s": "9", "c": "36"}
@@ -88,16 +101,18 @@ def render_mrkdwn(text: str, *, style: Style | None = None, width: int | None = 
 
 
 def _marked(reply: Reply, ink: _Ink) -> str | None:
+    language = reply.language
+    _ = texts(language)
     if isinstance(reply, AnswerReply):
-        return render_answer(reply.answer, style=ink)
+        return render_answer(reply.answer, style=ink, language=language)
     if isinstance(reply, EntryReply):
-        return render_entry(reply.entry, style=ink)
+        return render_entry(reply.entry, style=ink, language=language)
     if isinstance(reply, HelpReply):
-        return _help(ink, edgeone=reply.edgeone)
+        return _help(ink, language, edgeone=reply.edgeone)
     if isinstance(reply, Notice):
         return ink.mrkdwn(f"{reply.emoji} {reply.text}".strip())
     if isinstance(reply, Progress):
-        return None if reply.done else ink.dim(f"Probing {reply.url} …")
+        return None if reply.done else ink.dim(_("Probing {url} …").format(url=reply.url))
     if isinstance(reply, ProbeOutcome):
         if reply.watch is not None and not reply.watch.active:
             return None  # Slack takes the Cancel button off; the watch's news said it ended
@@ -110,7 +125,8 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         return None  # the full diagnosis was printed already
     if isinstance(reply, SharedVerdict):
         snap = reply.snapshot
-        return f"(shared) {reply.request.url}: {verdict(snap.code, snap.fault, snap.status)}"
+        shown = verdict(snap.code, snap.fault, snap.status, language)
+        return _("(shared) {url}: {verdict}").format(url=reply.request.url, verdict=shown)
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
     if isinstance(reply, WatchEvent):
@@ -120,51 +136,64 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
     return reply_text(reply, style=ink)
 
 
-def _help(ink: _Ink, *, edgeone: bool = False) -> str:
+def _help(ink: _Ink, language: Language, *, edgeone: bool = False) -> str:
     from bot.render.edgeone import help_rows
 
+    _ = texts(language)
     every = (*HELP_ROWS[:-1], *help_rows(on=edgeone), HELP_ROWS[-1])
-    column = max(len(command) for command, _ in every) + 3
-    rows = [_HELP_HEAD]
-    for command, what in every:
-        pad = " " * (column - len(command)) if what else ""
-        rows.append(f"  {ink.mark(_CODE, command)}{pad}{what}")
-    return "\n".join(rows)
+    rows = [(_(command), _(what) if what else "") for command, what in every]
+    column = max(cells(command) for command, _what in rows) + 3
+    lines = [_(_HELP_HEAD)]
+    for command, what in rows:
+        pad = " " * (column - cells(command)) if what else ""
+        lines.append(f"  {ink.mark(_CODE, command)}{pad}{what}")
+    return "\n".join(lines)
 
 
 def _outcome(reply: ProbeOutcome, ink: _Ink) -> str:
+    language = reply.language
+    _ = texts(language)
     parts: list[str] = []
     if reply.change is not None:
-        parts.append(change_text(reply.change, ink))
-    parts.append(render_probe(reply.report, reply.diagnosis, style=ink))
+        parts.append(change_text(reply.change, ink, language))
+    parts.append(render_probe(reply.report, reply.diagnosis, style=ink, language=language))
     if reply.entry is not None:
-        hint = f"Knowledge entry {reply.entry.id}: ask `/eo {reply.entry.code}`."
+        hint = _("Knowledge entry {id}: ask `/eo {code}`.").format(
+            id=reply.entry.id, code=reply.entry.code
+        )
         parts.append(ink.dim(ink.mrkdwn(hint)))
     if reply.watch is not None:
-        parts.append(ink.mrkdwn(watch_info_text(reply.watch) + " (`unwatch` stops it)"))
+        info = watch_info_text(reply.watch, language)
+        parts.append(ink.mrkdwn(_("{watching} (`unwatch` stops it)").format(watching=info)))
     elif reply.buttons:
-        hint = "`again` probes it again; `compare HOST[:PORT]` adds the origin."
+        hint = _("`again` probes it again; `compare HOST[:PORT]` adds the origin.")
         parts.append(ink.dim(ink.mrkdwn(hint)))
     return "\n".join(parts)
 
 
-def change_text(change: Change, st: Style) -> str:
+def change_text(change: Change, st: Style, language: Language = "en") -> str:
     """What differs from the previous probe: the headline in bold, then one line per change."""
-    lines = [st.bold(f"What changed: {change.headline}")]
+    _ = texts(language)
+    lines = [st.bold(_("What changed: {change}").format(change=change.headline))]
     lines += [f"  {line}" for line in change.lines]
     return "\n".join(lines)
 
 
 def _alert(reply: AlertReply, ink: _Ink) -> str:
+    language = reply.language
+    _ = texts(language)
     alert = reply.alert
     what = " ".join(str(x) for x in (alert.code, alert.name) if x is not None)
     where = alert.url or alert.host
-    head = ink.bold(f"Alert: EdgeOne {what}" + (f" on {where}" if where else ""))
-    lines = [head, render_entry(reply.entry, style=ink)]
+    if where:
+        head = _("Alert: EdgeOne {what} on {where}").format(what=what, where=where)
+    else:
+        head = _("Alert: EdgeOne {what}").format(what=what)
+    lines = [ink.bold(head), render_entry(reply.entry, style=ink, language=language)]
     if reply.probing:
-        lines.append(ink.dim(f"Probing {alert.url} now …"))
+        lines.append(ink.dim(_("Probing {url} now …").format(url=alert.url)))
     elif reply.skipped:
-        lines.append(ink.dim("No probe: " + ink.mrkdwn(reply.skipped)))
+        lines.append(ink.dim(_("No probe: {reason}").format(reason=ink.mrkdwn(reply.skipped))))
     return "\n".join(lines)
 
 
@@ -407,6 +436,7 @@ def _tokens(line: _Line) -> Iterator[_Word | int]:
     word = _Word()
     styles: list[str] = []
     ticked = False
+    last = " "  # the character before the next piece
     for item in line:
         if isinstance(item, _Mark):
             word.items.append(item)  # marks stick to the word they touch
@@ -416,19 +446,56 @@ def _tokens(line: _Line) -> Iterator[_Word | int]:
                 styles.append(item.kind)
             continue
         for piece in re.split(r"( +|`)", item):
-            if piece.startswith(" ") and _CODE not in styles and not ticked:
+            quoted = _CODE in styles or ticked
+            if piece.startswith(" ") and not quoted:
                 if word.text:
                     yield word
                     word = _Word()
                 yield len(piece)
+                last = " "
                 continue
             ticked ^= piece == "`"
-            if piece:
-                word.items.append(piece)
-                word.cells += cells(piece)
-                word.text = True
+            if not piece:
+                continue
+            chunks = [piece] if quoted or piece == "`" else _breaks(piece, last)
+            for index, chunk in enumerate(chunks):
+                if index:  # Chinese text may break here without a space
+                    if word.text:
+                        yield word
+                        word = _Word()
+                    yield 0
+                if chunk:
+                    word.items.append(chunk)
+                    word.cells += cells(chunk)
+                    word.text = True
+            last = piece[-1]
     if word.items:
         yield word
+
+
+_WIDE = re.compile(r"[\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+# Chinese line breaking: never before closing punctuation, never after opening punctuation.
+_NO_BREAK_BEFORE = frozenset("，。、；：！？）」』”’》〉】…—·％,.;:!?)]}%")
+_NO_BREAK_AFTER = frozenset("（「『“‘《〈【([{")
+
+
+def _breaks(text: str, before: str) -> list[str]:
+    """``text`` cut where a line may break between Chinese characters (or a Chinese character
+    and a Latin word); the first chunk is empty when the line may break right before ``text``."""
+    chunks = [""]
+    previous = before
+    for char in text:
+        wide = _WIDE.match(char) is not None or _WIDE.match(previous) is not None
+        if (
+            wide
+            and previous != " "
+            and char not in _NO_BREAK_BEFORE
+            and previous not in _NO_BREAK_AFTER
+        ):
+            chunks.append("")
+        chunks[-1] += char
+        previous = char
+    return chunks
 
 
 def _keep_whole(line: _Line, text: str) -> bool:
@@ -447,16 +514,6 @@ def _hang(text: str, width: int) -> int:
             return cells(match.group(0))
     indent = len(text) - len(text.lstrip(" "))
     return indent if indent <= width - _MIN_TEXT else 0
-
-
-def cells(text: str) -> int:
-    """Terminal columns: wide characters (CJK, most emoji) take two, combining marks none."""
-    count = 0
-    for ch in text:
-        if unicodedata.category(ch) in ("Mn", "Me"):
-            continue
-        count += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return count
 
 
 # ---------------------------------------------------------------- painting

@@ -47,6 +47,8 @@ from bot.edgeone.purge import PurgePlan, PurgeResult
 from bot.edgeone.trend import TrendFact, describe, downsample, outbreak
 from bot.edgeone.view import EdgeOneView
 from bot.edgeone.zones import ZoneMatch
+from bot.i18n.catalogue import N_, texts
+from bot.i18n.language import Language
 from bot.render.blocks import (
     MAX_FALLBACK,
     Message,
@@ -71,7 +73,7 @@ SPARK_WIDTH = 30
 _MARK = {"problem": "✗", "warning": "!", "info": "·"}
 _EMOJI = {"problem": "🔴", "warning": "🟠", "info": "🔹"}
 
-OFF_HELP = (
+OFF_HELP = N_(
     "With Tencent Cloud API credentials (TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
     "read-only) the bot adds EdgeOne's own view to each probe: whether the address that "
     "answered is an EdgeOne node, the record's CNAME status, the domain's origin settings and "
@@ -79,19 +81,38 @@ OFF_HELP = (
     "request, and the last hour's errors. It also enables /eo zone HOST and /eo logs "
     "EO-LOG-UUID."
 )
-TURN_ON = (
+TURN_ON = N_(
     "To turn it on, set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (a read-only CAM key; "
     "the README lists the policy)."
 )
-TURN_ON_PURGE = (
+TURN_ON_PURGE = N_(
     "Purging also needs EO_ALLOW_PURGE=1 and the people allowed in EO_PURGE_USERS or "
     "EO_PURGE_GROUPS."
 )
 _OFF_WHAT: dict[EdgeOneCommand, str] = {
-    "zone": "A zone card comes from EdgeOne's API",
-    "logs": "Request logs come from EdgeOne's API",
-    "purge": "Purging goes through EdgeOne's API",
+    "zone": N_("A zone card comes from EdgeOne's API, which is not set up here."),
+    "logs": N_("Request logs come from EdgeOne's API, which is not set up here."),
+    "purge": N_("Purging goes through EdgeOne's API, which is not set up here."),
 }
+_HELP_OFF = N_("*EdgeOne's view* (off here)")
+_HELP_ON = N_(
+    "*EdgeOne's view* (API credentials are set)\n"
+    "Each probe of an EdgeOne host adds what EdgeOne's API says (answering node, CNAME, origin "
+    "settings, certificate, origin protection, the request's log line, the last hour), "
+    "compares the configured origin, and says whether that confirms the verdict.\n"
+    "`/eo zone shop.example.com`  (status card)  ·  "
+    "`/eo logs 4105283880544427145 [shop.example.com]`  (the edge's log line)  ·  "
+    "`/eo purge https://shop.example.com/app.js`  (after a confirmation, where allowed)"
+)
+# The console help's EdgeOne rows: (what to type, what it does), translated by the caller.
+_HELP_ROWS_OFF = (
+    (N_("zone HOST, logs EO-LOG-UUID"), N_("need EdgeOne API credentials (see the README)")),
+)
+_HELP_ROWS_ON = (
+    (N_("zone HOST"), N_("EdgeOne's status card of a host")),
+    (N_("logs EO-LOG-UUID [HOST]"), N_("the edge's log line of one request")),
+    (N_("purge URL|HOST"), N_("purge EdgeOne's cache (Slack, after a confirmation)")),
+)
 _EFFECT = {
     "confirms": ("✅", "confirms"),
     "refutes": ("❌", "refutes"),
@@ -520,36 +541,24 @@ def addendum_text(addendum: EdgeOneAddendum, diagnosis: Diagnosis, *, style: Sty
 # ------------------------------------------------------------------------------- help
 
 
-def help_mrkdwn(*, on: bool) -> str:
+def help_mrkdwn(*, on: bool, language: Language = "en") -> str:
     """The help's EdgeOne part (Slack mrkdwn, the bot's own words)."""
+    _ = texts(language)
     if not on:
-        return f"*EdgeOne's view* (off here)\n{OFF_HELP} {TURN_ON}"
-    return (
-        "*EdgeOne's view* (API credentials are set)\n"
-        "Each probe of an EdgeOne host adds what EdgeOne's API says (answering node, CNAME, origin "
-        "settings, certificate, origin protection, the request's log line, the last hour), "
-        "compares the configured origin, and says whether that confirms the verdict.\n"
-        "`/eo zone shop.example.com`  (status card)  ·  "
-        "`/eo logs 4105283880544427145 [shop.example.com]`  (the edge's log line)  ·  "
-        "`/eo purge https://shop.example.com/app.js`  (after a confirmation, where allowed)"
-    )
+        return f"{_(_HELP_OFF)}\n{_(OFF_HELP)} {_(TURN_ON)}"
+    return _(_HELP_ON)
 
 
 def help_rows(*, on: bool) -> tuple[tuple[str, str], ...]:
-    """The console help's EdgeOne rows: (what to type, what it does)."""
-    if not on:
-        return (("zone HOST, logs EO-LOG-UUID", "need EdgeOne API credentials (help lists them)"),)
-    return (
-        ("zone HOST", "EdgeOne's status card of a host"),
-        ("logs EO-LOG-UUID [HOST]", "the edge's log line of one request"),
-        ("purge URL|HOST", "purge EdgeOne's cache (Slack, after a confirmation)"),
-    )
+    """The console help's EdgeOne rows: (what to type, what it does), marked for translation."""
+    return _HELP_ROWS_ON if on else _HELP_ROWS_OFF
 
 
-def off_text(command: EdgeOneCommand) -> str:
+def off_text(command: EdgeOneCommand, language: Language = "en") -> str:
     """An EdgeOne command without credentials: what the API would add, what to set."""
-    extra = f" {TURN_ON_PURGE}" if command == "purge" else ""
-    return f"{_OFF_WHAT[command]}, which is not set up here. {OFF_HELP} {TURN_ON}{extra}"
+    _ = texts(language)
+    extra = f" {_(TURN_ON_PURGE)}" if command == "purge" else ""
+    return f"{_(_OFF_WHAT[command])} {_(OFF_HELP)} {_(TURN_ON)}{extra}"
 
 
 # ------------------------------------------------------------------------------- replies

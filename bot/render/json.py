@@ -1,4 +1,9 @@
-"""JSON shapes for `eo-bot ask --json` (and anything else that wants machine-readable output)."""
+"""JSON shapes for `eo-bot ask --json` and `eo-bot probe --json` (and anything else that wants
+machine-readable output).
+
+Keys are English and stable whatever the language; ``language`` (top level) says which language
+the text values (titles, notes, the diagnosis's sentences) are in.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.diagnosis import Diagnosis, Producer, iso_utc
-from bot.knowledge.matcher import Answer, Match
+from bot.i18n.language import Language
+from bot.knowledge.localized import localize
+from bot.knowledge.matcher import MAX_QUERY_CHARS, Answer, Match
+from bot.knowledge.notes import answer_notes, answer_problem
 from bot.probe.models import SCHEMA_VERSION, ProbeReport, ProbeResult, TLSResult
 
 
-def match_dict(match: Match) -> dict[str, Any]:
+def match_dict(match: Match, language: Language = "en") -> dict[str, Any]:
     entry = match.entry
     return {
         "id": entry.id,
@@ -18,26 +26,29 @@ def match_dict(match: Match) -> dict[str, Any]:
         "code": entry.code,
         "codes": list(entry.codes),
         "name": entry.name,
-        "title": entry.title,
+        "title": localize(entry, language).title,
         "score": match.score,
     }
 
 
-def answer_dict(answer: Answer) -> dict[str, Any]:
+def answer_dict(answer: Answer, *, language: Language = "en") -> dict[str, Any]:
     out: dict[str, Any] = {
         "query": answer.query,
-        "matches": [match_dict(m) for m in answer.matches],
+        "language": language,
+        "matches": [match_dict(m, language) for m in answer.matches],
     }
     if answer.suggestions:
-        out["suggestions"] = [match_dict(m) for m in answer.suggestions]
+        out["suggestions"] = [match_dict(m, language) for m in answer.suggestions]
     if answer.family:
         out["family"] = answer.family
     if answer.unknown_codes:
         out["unknown_codes"] = list(answer.unknown_codes)
-    if answer.notes:
-        out["notes"] = list(answer.notes)
-    if answer.problem:
-        out["problem"] = answer.problem
+    notes = answer_notes(answer, language, limit=MAX_QUERY_CHARS)
+    if notes:
+        out["notes"] = list(notes)
+    problem = answer_problem(answer, language)
+    if problem:
+        out["problem"] = problem
     return out
 
 

@@ -21,6 +21,8 @@ from bot.chat import buttons
 from bot.chat.conversation import Conversation
 from bot.chat.replies import Notice
 from bot.chat.surface import Turn
+from bot.i18n.catalogue import N_, texts
+from bot.i18n.language import Language
 from bot.intent import parse_origin
 from bot.render.blocks import (
     COMPARE,
@@ -37,13 +39,16 @@ from bot.render.blocks import (
     compare_modal,
     entry_message,
     notice,
+    read_entry_value,
 )
 from bot.slack.services import respond, response_url_of, send_to_response_url
 
 log = logging.getLogger(__name__)
 
 PICK_PATTERN = re.compile(rf"^{PICK}:\d+$")
-_UNREADABLE = "I could not read that button; it may come from an older version of me. Ask again."
+_UNREADABLE = N_(
+    "I could not read that button; it may come from an older version of me. Ask again."
+)
 
 
 def register(app: AsyncApp, conversation: Conversation) -> None:
@@ -65,7 +70,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             request, previous = buttons.decode(str(action.get("value", "")))
         except ValueError as exc:
             log.info("unreadable probe-again value: %s", exc)
-            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            await conversation.surface.reply(turn, _unreadable(conversation))
             return
         await conversation.probe_again(turn, request, previous)
 
@@ -77,9 +82,9 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         value = str(action.get("value", ""))
         turn = action_turn(body)
         try:
-            buttons.decode(value)
+            request, _ = buttons.decode(value)
         except ValueError:
-            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            await conversation.surface.reply(turn, _unreadable(conversation))
             return
         trigger = str(body.get("trigger_id", ""))
         view = compare_modal(value, channel=turn.channel, thread=turn.thread)
@@ -88,28 +93,32 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         except SlackApiError as exc:
             # Trigger ids expire after 3 s; a slow round trip must not leave the press unanswered.
             log.warning("views.open failed: %s", exc.response.get("error"))
+            _ = texts(request.language)
             await conversation.surface.reply(
                 turn,
                 Notice(
-                    "I could not open the form. Mention me in this thread instead: "
-                    "`@eo probe <url> origin=<host|ip>[:port]`."
+                    _(
+                        "I could not open the form. Mention me in this thread instead: "
+                        "`@eo probe <url> origin=<host|ip>[:port]`."
+                    ),
+                    language=request.language,
                 ),
             )
 
     @app.view(COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
         view = body.get("view") or {}
-        raw = _input_value(view)
-        origin, problem = parse_origin(raw)
-        if origin is None:
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
-            return
         try:
             meta = json.loads(str(view.get("private_metadata", "")))
             request, previous = buttons.decode(str(meta["v"]))
             channel, thread = str(meta["ch"]), meta.get("th")
         except (ValueError, KeyError, TypeError):
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: _UNREADABLE})
+            unreadable = texts(_fallback_language(conversation))(_UNREADABLE)
+            await ack(response_action="errors", errors={ORIGIN_BLOCK: unreadable})
+            return
+        origin, problem = parse_origin(_input_value(view), request.language)
+        if origin is None:
+            await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
             return
         await ack()
         turn = Turn(
@@ -130,7 +139,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         except ValueError:
             snapshot = None
         if snapshot is None:
-            await conversation.surface.reply(turn, Notice(_UNREADABLE))
+            await conversation.surface.reply(turn, _unreadable(conversation))
             return
         await conversation.share(turn, request, snapshot)
 
@@ -138,6 +147,17 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         await conversation.cancel_watch(action_turn(body), str(action.get("value", ""))[:64])
+
+
+def _fallback_language(conversation: Conversation) -> Language:
+    """A button that cannot be read carries no language: the deployment's, else English."""
+    setting = conversation.services.language
+    return "en" if setting == "auto" else setting
+
+
+def _unreadable(conversation: Conversation) -> Notice:
+    language = _fallback_language(conversation)
+    return Notice(texts(language)(_UNREADABLE), language=language)
 
 
 def action_turn(body: dict[str, Any]) -> Turn:
@@ -169,26 +189,36 @@ async def share_answer(conversation: Conversation, body: dict[str, Any], value: 
     response_url = response_url_of(body)
     kind, _, rest = value.partition(":")
     message: Message | None = None
+    language = _fallback_language(conversation)
     if kind == "q":
-        message = answer_message(services.matcher.ask(rest))
+        language = services.language_for(rest)
+        message = answer_message(services.matcher.ask(rest), language=language)
     elif kind == "id":
-        entry = services.kb.get(rest)
-        message = entry_message(entry) if entry is not None else None
+        entry_id, language = read_entry_value(rest)
+        entry = services.kb.get(entry_id)
+        message = entry_message(entry, language=language) if entry is not None else None
+    _ = texts(language)
     if message is None:
-        await respond(response_url, notice("That answer is no longer available."))
+        gone = _("That answer is no longer available.")
+        await respond(response_url, notice(gone, language=language))
         return
     user = str((body.get("user") or {}).get("id", ""))
-    shared = Message(blocks=message.blocks, text=f"{message.text}\n(shared by <@{user}>)")
+    by = _("(shared by {user})").format(user=f"<@{user}>")
+    shared = Message(blocks=message.blocks, text=f"{message.text}\n{by}")
     await respond(response_url, shared, response_type="in_channel", replace_original=False)
     await send_to_response_url(response_url, {"delete_original": True})
 
 
-async def pick(conversation: Conversation, body: dict[str, Any], entry_id: str) -> None:
+async def pick(conversation: Conversation, body: dict[str, Any], value: str) -> None:
     """Replace the "did you mean" message with the chosen entry."""
     response_url = response_url_of(body)
+    entry_id, language = read_entry_value(value)
     entry = conversation.services.kb.get(entry_id)
     if entry is None:
-        await respond(response_url, notice("That entry is no longer in the knowledge base."))
+        _ = texts(language)
+        gone = _("That entry is no longer in the knowledge base.")
+        await respond(response_url, notice(gone, language=language))
         return
     ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
-    await respond(response_url, entry_message(entry, share=ephemeral), replace_original=True)
+    message = entry_message(entry, share=ephemeral, language=language)
+    await respond(response_url, message, replace_original=True)

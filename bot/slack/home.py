@@ -34,5 +34,6 @@ async def publish_home(conversation: Conversation, client: AsyncWebClient, user:
         services.kb,
         services.history.recent(user, RECENT),
         watches=conversation.watch_lines(user),
+        language=conversation.home_language(user),
     )
     await client.views_publish(user_id=user, view=view)

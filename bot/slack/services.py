@@ -65,6 +65,7 @@ def services_from_config(config: Config, kb: KnowledgeBase) -> Services:
         kb,
         config.probe,
         visibility=config.visibility,
+        language=config.language,
         rate=RateLimiter(config.rate_count, config.rate_window),
         cap=ConcurrencyCap(config.max_concurrent),
         watch_channels=config.watch_channels,

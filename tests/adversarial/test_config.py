@@ -47,6 +47,7 @@ def refused(**env: str) -> ConfigError:
             id="retry-min-over-max",
         ),
         pytest.param({"EO_SLACK_PING_INTERVAL": "-1"}, "EO_SLACK_PING_INTERVAL", id="ping"),
+        pytest.param({"EO_LANGUAGE": "fr"}, "EO_LANGUAGE", id="language"),
     ],
 )
 def test_errors_name_exactly_the_variable_at_fault(env: dict[str, str], variable: str) -> None:
@@ -121,3 +122,9 @@ def test_watch_settings_keeps_its_signature_and_names_the_variable() -> None:
     with pytest.raises(ConfigError) as caught:
         watch_settings({"EO_WATCH_PER_USER": "many"})
     assert caught.value.variable == "EO_WATCH_PER_USER"
+
+
+@pytest.mark.parametrize(("raw", "choice"), [(None, "auto"), ("zh-CN", "zh"), ("EN", "en")])
+def test_the_reply_language_is_read(raw: str | None, choice: str) -> None:
+    env = BASE | ({"EO_LANGUAGE": raw} if raw is not None else {})
+    assert Config.from_env(env).language == choice

@@ -79,7 +79,7 @@ def test_seen_is_bounded_in_keys_and_time() -> None:
 
 
 def probe(url: str) -> RecentProbe:
-    return RecentProbe(url, datetime.now(UTC), 502, 502, "origin", "502: origin", "C1", "1.0")
+    return RecentProbe(url, datetime.now(UTC), 502, 502, "origin", "C1", "1.0")
 
 
 def test_history_is_bounded_in_users_probes_and_url_length() -> None:

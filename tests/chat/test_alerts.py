@@ -490,3 +490,24 @@ def test_never_raises_on_alert_shaped_text(kb: KnowledgeBase, words: list[str]) 
     if result is not None:
         assert result.host is not None
         assert result.code is not None or result.name is not None
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("[FIRING:1] HTTP 524 on https://api.example.com/v1/orders", "en"),
+        ("[告警] https://api.example.com/v1/orders 状态码 524，源站响应超时", "zh"),
+        ("源站报错 502 on https://api.example.com/", "zh"),
+    ],
+)
+def test_the_alert_knows_its_language(kb: KnowledgeBase, message: str, language: str) -> None:
+    alert = find_alert(message, kb)
+    assert alert is not None
+    assert alert.language == language
+
+
+def test_a_url_followed_by_chinese_without_a_space_ends_there(kb: KnowledgeBase) -> None:
+    alert = find_alert("告警：https://api.example.com/v1/orders，状态码 524 持续 5 分钟", kb)
+    assert alert is not None
+    assert alert.url == "https://api.example.com/v1/orders"
+    assert alert.code == 524

@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.chat.buttons import MAX_ORIGIN, MAX_VALUE, decode, encode
+from bot.chat.buttons import (
+    MAX_ORIGIN,
+    MAX_VALUE,
+    cancel_value,
+    decode,
+    encode,
+    read_cancel_value,
+)
 from bot.chat.replies import ProbeRequest
 from bot.chat.snapshot import Snapshot
 
@@ -346,3 +353,60 @@ def test_snapshot_with_origin_results_but_no_origin_probe_is_refused() -> None:
 )
 def test_urls_that_decode_refuses_get_no_buttons(url: str) -> None:
     assert encode(ProbeRequest(url), None) is None
+
+
+# ---------------------------------------------------------------- language
+
+
+def test_chinese_rides_along_compactly_and_english_is_left_out() -> None:
+    zh = encode(ProbeRequest(URL, code=522, language="zh"), FULL)
+    en = encode(ProbeRequest(URL, code=522), FULL)
+    assert zh is not None
+    assert en is not None
+    assert json.loads(zh)["l"] == "zh"
+    assert "l" not in json.loads(en)
+    assert len(zh) - len(en) == len(',"l":"zh"')
+    assert decode(zh) == (ProbeRequest(URL, code=522, language="zh"), FULL)
+
+
+def test_values_written_before_languages_read_as_english() -> None:
+    request, snapshot = decode(value(u=URL, c=524, s=FULL.to_value()))
+    assert request == ProbeRequest(URL, code=524, language="en")
+    assert snapshot == FULL
+
+
+def test_the_language_survives_when_the_snapshot_does_not_fit() -> None:
+    url = "https://x.example/" + "a" * 1900
+    encoded = encode(ProbeRequest(url, language="zh"), FULL)
+    assert encoded is not None
+    assert "s" not in json.loads(encoded)
+    assert decode(encoded) == (ProbeRequest(url, language="zh"), None)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(value(u=URL, l="fr"), id="unknown-language"),
+        pytest.param(value(u=URL, l="en"), id="english-is-never-written"),
+        pytest.param(value(u=URL, l=["zh"]), id="list-language"),
+        pytest.param(value(u=URL, l=None), id="null-language"),
+        pytest.param(value(u=URL, x=1), id="unknown-key"),
+    ],
+)
+def test_malformed_languages_and_unknown_keys_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"language|unexpected keys"):
+        decode(raw)
+
+
+@pytest.mark.parametrize(
+    ("watch_id", "language", "shown"),
+    [("a1b2c3d4e5f6", "en", "a1b2c3d4e5f6"), ("a1b2c3d4e5f6", "zh", "a1b2c3d4e5f6:zh")],
+)
+def test_cancel_values(watch_id: str, language: Any, shown: str) -> None:
+    assert cancel_value(watch_id, language) == shown
+    assert read_cancel_value(shown) == (watch_id, language)
+
+
+@pytest.mark.parametrize("raw", ["a1b2c3d4e5f6:fr", "a1b2c3d4e5f6:", "a1b2c3d4e5f6:zh:x"])
+def test_cancel_values_with_another_language_read_as_english(raw: str) -> None:
+    assert read_cancel_value(raw) == ("a1b2c3d4e5f6", "en")

@@ -33,7 +33,6 @@ def probe(
         status=status,
         code=code,
         fault="network",
-        verdict=f"verdict number {i}",
         channel=channel,
         thread=thread,
     )
@@ -132,17 +131,17 @@ def test_recent_probes_newest_first_and_capped(kb: KnowledgeBase) -> None:
     # Given oldest first and more than fit: only the newest MAX_RECENT are shown, newest first.
     items = [probe(i) for i in range(MAX_RECENT + 3)]
     view = home_view(kb, items)
-    lines = [ln for t in section_texts(view) for ln in t.splitlines() if "verdict number" in ln]
-    shown = [int(ln.split("verdict number ")[1].split()[0]) for ln in lines]
+    lines = [ln for t in section_texts(view) for ln in t.splitlines() if ln.startswith("• ")]
+    shown = [int(ln.split("https://shop")[1].split(".")[0]) for ln in lines]
     assert shown == list(range(MAX_RECENT + 2, 2, -1))
     assert NO_PROBES not in section_texts(view)
 
 
 def test_probe_line_content(kb: KnowledgeBase) -> None:
     text = "\n".join(section_texts(home_view(kb, [probe(0)])))
-    line = next(ln for ln in text.splitlines() if "verdict number 0" in ln)
+    line = next(ln for ln in text.splitlines() if "https://shop0.example.com/cart" in ln)
     assert "*522*" in line
-    assert "https://shop0.example.com/cart" in line
+    assert "522: fault at the network path" in line
     assert "2026-11-22 10:04 UTC" in line
     assert "<https://slack.com/app_redirect?channel=C0123ABC|" in line
 
@@ -175,8 +174,7 @@ def test_hostile_url_and_verdict_are_escaped(kb: KnowledgeBase) -> None:
         at=T0,
         status=200,
         code=None,
-        fault="none",
-        verdict="<!everyone> & <https://evil.example|click>",
+        fault="<!everyone> & <https://evil.example|click>",
         channel="C0123ABC",
         thread="1700000000.000100",
     )
@@ -194,7 +192,7 @@ def test_hostile_url_and_verdict_are_escaped(kb: KnowledgeBase) -> None:
 def test_long_url_is_shortened(kb: KnowledgeBase) -> None:
     long_url = "https://shop.example.com/" + "a" * 2000
     text = "\n".join(section_texts(home_view(kb, [probe(0, url=long_url)])))
-    line = next(ln for ln in text.splitlines() if "verdict number 0" in ln)
+    line = next(ln for ln in text.splitlines() if ln.startswith("• *522*"))
     assert len(line) < 400
     assert "…" in line
 
@@ -298,5 +296,5 @@ def test_enormous_kb_is_cut_visibly(kb: KnowledgeBase) -> None:
     assert last["elements"][0]["text"].startswith(CUT)
     # What comes first (usage, probes, watches) survives the cut.
     joined = "\n".join(texts(view))
-    assert "verdict number 0" in joined
+    assert "https://shop0.example.com/cart" in joined
     assert "a watch" in joined

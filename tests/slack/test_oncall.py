@@ -418,7 +418,7 @@ async def test_watch_limits_per_user_and_per_channel(bot: Bot) -> None:
         await bot.fake.wait_calls("chat.update")
         await bot.event(mention(f"<@UBOT> watch {url}b", ts="2.1", thread="2.0"))
         refusal = (await bot.fake.wait_calls("chat.postMessage", 2))[-1]
-        assert "You already have 1 watches running" in refusal.text
+        assert "You already have 1 watch running" in refusal.text
         assert refusal.body["thread_ts"] == "2.0"
 
         other = mention(f"<@UBOT> watch {url}c", ts="3.1", thread="3.0")
