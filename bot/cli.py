@@ -196,11 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
         "origin settings, CNAME, edge certificate, origin protection and the last hour's "
         "traffic. Exit status: 0 EdgeOne serves the host, 1 it does not or the API did not "
         "answer, 2 bad usage, malformed settings or no credentials.",
-        epilog=_environment("environment", EDGEONE_ENVIRONMENT),
+        epilog=_environment("environment", (*EDGEONE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT)),
         formatter_class=raw,
     )
     zone.add_argument("host", help="a host name, e.g. shop.example.com (or a URL)")
     zone.add_argument("--json", action="store_true", help="machine-readable output")
+    _language_flag(zone, "auto: English, as there is no question to read")
     logs = sub.add_parser(
         "logs",
         help="the edge's log line of one request, by its EO-LOG-UUID (needs API credentials)",
@@ -209,12 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--host every zone that delivers to log analysis is searched. Exit status: 0 found "
         "(or its package), 1 not found or not yet there, 2 bad usage, malformed settings or no "
         "credentials.",
-        epilog=_environment("environment", EDGEONE_ENVIRONMENT),
+        epilog=_environment("environment", (*EDGEONE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT)),
         formatter_class=raw,
     )
     logs.add_argument("request_id", metavar="EO-LOG-UUID", help="e.g. 4105283880544427145")
     logs.add_argument("--host", help="the host the request was for (searches its zone only)")
     logs.add_argument("--json", action="store_true", help="machine-readable output")
+    _language_flag(logs, "auto: English, as there is no question to read")
 
     sub.add_parser(
         "serve",
@@ -298,9 +300,14 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
         if args.command in ("zone", "logs"):
             from bot import edgeone_cli  # the API stack loads only when used
 
-            if args.command == "zone":
-                return edgeone_cli.run_zone_command(args, stdout, style=_style(stdout))
-            return edgeone_cli.run_logs_command(args, stdout, style=_style(stdout))
+            if (choice := _language(args)) is None:
+                return EXIT_USAGE
+            run = (
+                edgeone_cli.run_zone_command
+                if args.command == "zone"
+                else edgeone_cli.run_logs_command
+            )
+            return run(args, stdout, style=_style(stdout), language=choice)
         if args.command == "agent":
             from bot.agents.command import run_agent_command
 

@@ -198,6 +198,7 @@ def run_probe_command(
             stated_code=args.code,
             as_json=args.json,
             style=style,
+            language=lang,
         )
         return EXIT_OK
     if args.json:

@@ -70,7 +70,7 @@ class Conversation:
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn, language)
         elif isinstance(intent, Zone | Logs | Purge):
-            await edgeone.handle(self.services, self.surface, turn, intent)
+            await edgeone.handle(self.services, self.surface, turn, intent, language)
 
     async def ask(self, turn: Turn, question: str, language: Language | None = None) -> None:
         """A question for the knowledge base, answered in ``language`` (default: the question's,

@@ -13,7 +13,8 @@ Two jobs, both no-ops without credentials (``Services.edgeone`` is None):
   (:func:`confirm_purge`), with the result told in the thread.
 
 API problems are facts of the view, worded (``bot.edgeone.errors``); anything unexpected is logged
-and told in the thread in a sentence, never raised at the person.
+and told in the thread in a sentence, never raised at the person. Everything is said in the
+language of the turn (a command) or of the probe (the view); a purge's buttons carry it.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ from bot.edgeone.revise import concerns, revise
 from bot.edgeone.settings import EdgeOneSettings
 from bot.edgeone.view import EdgeOne
 from bot.edgeone.zones import host_of
+from bot.i18n.catalogue import texts
+from bot.i18n.language import Language, detect
+from bot.i18n.phrase import Phrase, reason_of
 from bot.intent import Logs, Purge, Zone
 from bot.probe.runner import ProbeSettings
 from bot.untrusted import visible
@@ -163,6 +167,7 @@ async def add_view(
     link = services.edgeone
     if link is None:
         return None
+    language = outcome.language
     try:
         revised = await link.revise(services.kb, outcome)
         if revised is None or revised.edgeone is None:
@@ -172,23 +177,27 @@ async def add_view(
             await surface.update(channel, ref, revised)
         else:
             await surface.update(channel, ref, replace(revised, edgeone=None))
-            view = ViewReply(outcome.request.url, revised.diagnosis, revised.edgeone)
+            view = ViewReply(
+                outcome.request.url, revised.diagnosis, revised.edgeone, language=language
+            )
             await surface.post(channel, view, thread=thread)
         before, after = outcome.diagnosis, revised.diagnosis
         if summary is not None and (before.code, before.fault) != (after.code, after.fault):
-            summary_reply = ProbeSummary(
-                outcome.request.url, after, user, language=outcome.language
-            )
+            summary_reply = ProbeSummary(outcome.request.url, after, user, language=language)
             await surface.update(channel, summary, summary_reply)
         return revised
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("adding EdgeOne's view of %s failed", outcome.request.url)
+        _ = texts(language)
         note = Notice(
-            f"I could not add EdgeOne's view of {outcome.request.url}; the error has been "
-            "logged. The diagnosis above stands on the probe alone.",
+            _(
+                "I could not add EdgeOne's view of {url}; the error has been logged. The "
+                "diagnosis above stands on the probe alone."
+            ).format(url=outcome.request.url),
             emoji="⚠️",
+            language=language,
         )
         try:
             await surface.post(channel, note, thread=thread)
@@ -201,147 +210,184 @@ async def add_view(
 
 
 async def handle(
-    services: Services, surface: Surface, turn: Turn, intent: Zone | Logs | Purge
+    services: Services,
+    surface: Surface,
+    turn: Turn,
+    intent: Zone | Logs | Purge,
+    language: Language = "en",
 ) -> None:
-    """``zone``, ``logs`` and ``purge``: answered in words whatever happens."""
+    """``zone``, ``logs`` and ``purge``: answered in words, in ``language``, whatever happens."""
     link = services.edgeone
     public = turn.private_to is not None and services.visibility == "in_channel"
     if link is None:
         command: EdgeOneCommand = (
             "zone" if isinstance(intent, Zone) else "logs" if isinstance(intent, Logs) else "purge"
         )
-        await surface.reply(turn, EdgeOneOff(command))
+        await surface.reply(turn, EdgeOneOff(command, language=language))
         return
     try:
         if isinstance(intent, Zone):
-            await _zone(link, surface, turn, intent, public=public)
+            await _zone(link, surface, turn, intent, public=public, language=language)
         elif isinstance(intent, Logs):
-            await _logs(link, surface, turn, intent, public=public)
+            await _logs(link, surface, turn, intent, public=public, language=language)
         else:
-            await _purge(link, surface, turn, intent)
+            await _purge(link, surface, turn, intent, language)
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("EdgeOne command %r failed", turn.text[:200])
-        await surface.reply(
-            turn,
-            Notice("Asking EdgeOne failed in a way I did not expect; it has been logged.", "⚠️"),
-        )
+        _ = texts(language)
+        failed = _("Asking EdgeOne failed in a way I did not expect; it has been logged.")
+        await surface.reply(turn, Notice(failed, "⚠️", language=language))
 
 
 async def _zone(
-    link: EdgeOneChat, surface: Surface, turn: Turn, intent: Zone, *, public: bool
+    link: EdgeOneChat,
+    surface: Surface,
+    turn: Turn,
+    intent: Zone,
+    *,
+    public: bool,
+    language: Language,
 ) -> None:
+    _ = texts(language)
     try:
         host = host_of(intent.host)
     except ValueError as exc:
-        await surface.reply(turn, Notice(f"I can't show a zone card for that: {exc}."))
+        why = _("I can't show a zone card for that: {reason}.").format(
+            reason=reason_of(exc, language)
+        )
+        await surface.reply(turn, Notice(why, language=language))
         return
-    await surface.reply(turn, ZoneCard(await link.edge.zone_card(host)), public=public)
+    card = ZoneCard(await link.edge.zone_card(host), language=language)
+    await surface.reply(turn, card, public=public)
 
 
 async def _logs(
-    link: EdgeOneChat, surface: Surface, turn: Turn, intent: Logs, *, public: bool
+    link: EdgeOneChat,
+    surface: Surface,
+    turn: Turn,
+    intent: Logs,
+    *,
+    public: bool,
+    language: Language,
 ) -> None:
+    _ = texts(language)
     try:
         host = host_of(intent.host) if intent.host else None
         answer = await link.edge.logs(intent.request_id, host=host)
     except ValueError as exc:
-        await surface.reply(turn, Notice(f"I can't look that up: {exc}."))
+        why = _("I can't look that up: {reason}.").format(reason=reason_of(exc, language))
+        await surface.reply(turn, Notice(why, language=language))
         return
-    await surface.reply(turn, LogsReply(intent.request_id.strip("`'\""), answer), public=public)
+    request_id = intent.request_id.strip("`'\"")
+    await surface.reply(turn, LogsReply(request_id, answer, language=language), public=public)
 
 
-async def _purge(link: EdgeOneChat, surface: Surface, turn: Turn, intent: Purge) -> None:
+async def _purge(
+    link: EdgeOneChat, surface: Surface, turn: Turn, intent: Purge, language: Language
+) -> None:
+    _ = texts(language)
     decision = may_purge(link.settings.purge, user=turn.user, groups=await link.groups(turn.user))
     if not decision.allowed:
-        await surface.reply(turn, Notice(f"I won't purge that: {decision.reason}.", emoji="🚫"))
+        await surface.reply(turn, _wont(decision.reason, language))
         return
     try:
         target = parse_purge_target(intent.target)
     except ValueError as exc:
-        await surface.reply(turn, Notice(f"I can't purge that: {exc}."))
+        why = _("I can't purge that: {reason}.").format(reason=reason_of(exc, language))
+        await surface.reply(turn, Notice(why, language=language))
         return
     try:
         async with asyncio.timeout(link.settings.budget):
-            plan = await plan_purge(link.edge.zones, target, user=turn.user)
+            plan = await plan_purge(link.edge.zones, target, user=turn.user, language=language)
     except EdgeOneError as exc:
-        why = _shown(str(exc))  # it may name zones as the API spells them
-        await surface.reply(turn, Notice(f"I can't purge {_shown(target.target)}: {why}.", "⚠️"))
+        # The reason may name zones as the API spells them.
+        why = _("I can't purge {target}: {reason}.").format(
+            target=_shown(target.target), reason=_shown(exc.message.say(language))
+        )
+        await surface.reply(turn, Notice(why, "⚠️", language=language))
         return
     except TimeoutError:
-        await surface.reply(
-            turn,
-            Notice(
-                f"EdgeOne did not say which zone serves {target.host} within "
-                f"{link.settings.budget:g} s; try again in a moment.",
-                emoji="⚠️",
-            ),
-        )
+        late = _(
+            "EdgeOne did not say which zone serves {host} within {seconds:g} s; try again in a "
+            "moment."
+        ).format(host=target.host, seconds=link.settings.budget)
+        await surface.reply(turn, Notice(late, emoji="⚠️", language=language))
         return
     if len(plan.value) > MAX_BUTTON_VALUE:
-        await surface.reply(
-            turn, Notice("That URL is too long to carry on a confirmation button; purge its host.")
-        )
+        too_long = _("That URL is too long to carry on a confirmation button; purge its host.")
+        await surface.reply(turn, Notice(too_long, language=language))
         return
-    await surface.reply(turn, PurgeConfirm(plan))
+    await surface.reply(turn, PurgeConfirm(plan, language=language))
+
+
+def purge_language(services: Services, value: str) -> Language:
+    """The language of the purge a button carries; the deployment's (else English) when the
+    button does not read back."""
+    try:
+        return PurgePlan.read(value).language
+    except ValueError:
+        return services.language_for("")
 
 
 async def confirm_purge(services: Services, surface: Surface, turn: Turn, value: str) -> bool:
     """The confirmation button: the guard asked again, for the person who pressed it; the purge
     then runs in the background and its result is told in the thread (or under a new message in
-    the channel). True when the purge started."""
+    the channel), in the language the purge was asked in. True when the purge started."""
     link = services.edgeone
+    language = purge_language(services, value)
+    _ = texts(language)
     if link is None:
-        await surface.reply(turn, EdgeOneOff("purge"))
+        await surface.reply(turn, EdgeOneOff("purge", language=language))
         return False
     try:
         plan = PurgePlan.read(value)
     except ValueError as exc:
-        await surface.reply(turn, Notice(_sentence(str(exc))))
+        await surface.reply(turn, Notice(_sentence(reason_of(exc, language)), language=language))
         return False
     if turn.user != plan.requested_by:
-        await surface.reply(
-            turn,
-            Notice(f"Only <@{plan.requested_by}>, who asked for this purge, can confirm it.", "🚫"),
+        only = _("Only <@{user}>, who asked for this purge, can confirm it.").format(
+            user=plan.requested_by
         )
+        await surface.reply(turn, Notice(only, "🚫", language=language))
         return False
     decision = may_purge(link.settings.purge, user=turn.user, groups=await link.groups(turn.user))
     if not decision.allowed:
-        await surface.reply(turn, Notice(f"I won't purge that: {decision.reason}.", emoji="🚫"))
+        await surface.reply(turn, _wont(decision.reason, language))
         return False
     if value in link.confirmed:
-        await surface.reply(turn, Notice("This purge was confirmed already."))
+        await surface.reply(turn, Notice(_("This purge was confirmed already."), language=language))
         return False
     link.confirmed[value] = turn.user
     zone = _shown(plan.zone_name or plan.zone_id)
     what = _shown(plan.target.target)
     start = Notice(
-        f"Purging {what} from EdgeOne's cache (zone {zone}), confirmed by <@{turn.user}>…",
+        _("Purging {target} from EdgeOne's cache (zone {zone}), confirmed by <@{user}>…").format(
+            target=what, zone=zone, user=turn.user
+        ),
         emoji="🧹",
+        language=language,
     )
     try:
         ref = await surface.post(turn.channel, start, thread=turn.thread)
     except CannotPost:
         link.confirmed.pop(value, None)
-        await surface.reply(
-            turn,
-            Notice("I can't post in this channel. Invite me with `/invite @eo` and confirm again."),
-        )
+        invite = _("I can't post in this channel. Invite me with `/invite @eo` and confirm again.")
+        await surface.reply(turn, Notice(invite, language=language))
         return False
 
     async def purge() -> None:
         result = await run_purge(
             link.edge.client, plan, interval=link.purge_interval, wait_at_most=link.purge_wait
         )
-        await surface.update(turn.channel, ref, PurgeReport(result, by=turn.user))
+        await surface.update(turn.channel, ref, PurgeReport(result, turn.user, language=language))
 
     async def failed(exc: BaseException) -> None:
-        await surface.update(
-            turn.channel,
-            ref,
-            Notice(f"The purge of {what} failed unexpectedly; it has been logged.", "⚠️"),
+        text = _("The purge of {target} failed unexpectedly; it has been logged.").format(
+            target=what
         )
+        await surface.update(turn.channel, ref, Notice(text, "⚠️", language=language))
 
     services.tasks.spawn(
         purge(), name=f"purge {plan.target.target} for {turn.user}", on_error=failed
@@ -349,19 +395,30 @@ async def confirm_purge(services: Services, surface: Surface, turn: Turn, value:
     return True
 
 
-async def cancel_purge(surface: Surface, turn: Turn, value: str) -> bool:
+async def cancel_purge(services: Services, surface: Surface, turn: Turn, value: str) -> bool:
     """The Cancel button: only the person who asked may cancel. True when cancelled."""
+    language = purge_language(services, value)
+    _ = texts(language)
     try:
         plan = PurgePlan.read(value)
     except ValueError as exc:
-        await surface.reply(turn, Notice(_sentence(str(exc))))
+        await surface.reply(turn, Notice(_sentence(reason_of(exc, language)), language=language))
         return False
     if turn.user != plan.requested_by:
-        await surface.reply(
-            turn, Notice(f"Only <@{plan.requested_by}>, who asked for this purge, can cancel it.")
+        only = _("Only <@{user}>, who asked for this purge, can cancel it.").format(
+            user=plan.requested_by
         )
+        await surface.reply(turn, Notice(only, language=language))
         return False
     return True
+
+
+def _wont(reason: Phrase | None, language: Language) -> Notice:
+    _ = texts(language)
+    shown = reason.say(language) if reason is not None else ""
+    return Notice(
+        _("I won't purge that: {reason}.").format(reason=shown), emoji="🚫", language=language
+    )
 
 
 def _shown(text: str) -> str:
@@ -370,4 +427,8 @@ def _shown(text: str) -> str:
 
 
 def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    """A reason as a sentence: a capital first, a full stop at the end (Chinese: 。)."""
+    text = text[:1].upper() + text[1:]
+    if text.endswith((".", "。")):
+        return text
+    return text + ("。" if detect(text) == "zh" else ".")

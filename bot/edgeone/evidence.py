@@ -108,8 +108,10 @@ def _protection(acl: OriginACLFact, domain: DomainConfig | None) -> OriginProtec
     enabled = acl.covers(domain.name) if domain is not None else acl.on
     planned = acl.planned
     change = None
-    if enabled and planned is not None and (planned.added or planned.removed):
-        change = f"{planned.active_at:%Y-%m-%d %H:%M} UTC" if planned.active_at else "soon"
+    # Only a dated change: the diagnosis words it as "before the ranges change on {date}" in
+    # the reader's language (an undated one is in the view's findings).
+    if enabled and planned is not None and (planned.added or planned.removed) and planned.active_at:
+        change = f"{planned.active_at:%Y-%m-%d %H:%M} UTC"
     return OriginProtection(enabled=enabled, version=acl.version, next_change=change)
 
 

@@ -385,7 +385,7 @@ def diagnosis_message(
     if edgeone is not None:
         from bot.render.edgeone import addendum_blocks  # it builds on this module
 
-        blocks += addendum_blocks(edgeone, diagnosis)
+        blocks += addendum_blocks(edgeone, diagnosis, language=language)
     if entry is not None:
         blocks.append(DividerBlock())
         if diagnosis.reproduced is False:
@@ -453,14 +453,22 @@ def _diagnosis_buttons(
     return ActionsBlock(elements=elements) if elements else None
 
 
-def purge_buttons(value: str) -> ActionsBlock:
+def purge_buttons(value: str, *, language: Language = "en") -> ActionsBlock:
     """Purge / Cancel under a purge's question; both carry its plan (``PurgePlan.value``)."""
+    _ = texts(language)
     return ActionsBlock(
         elements=[
             ButtonElement(
-                text=_plain("Purge"), action_id=PURGE_CONFIRM, value=value, style="danger"
+                text=_plain(short(_("Purge"), MAX_BUTTON_TEXT)),
+                action_id=PURGE_CONFIRM,
+                value=value,
+                style="danger",
             ),
-            ButtonElement(text=_plain("Cancel"), action_id=PURGE_CANCEL, value=value),
+            ButtonElement(
+                text=_plain(short(_("Cancel"), MAX_BUTTON_TEXT)),
+                action_id=PURGE_CANCEL,
+                value=value,
+            ),
         ]
     )
 

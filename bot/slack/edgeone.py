@@ -1,8 +1,9 @@
 """EdgeOne on Slack: the purge's Purge and Cancel buttons, and who is in which user group.
 
-The buttons carry the purge's plan; ``bot.chat.edgeone`` asks the guard again for the person who
-pressed (only the one who asked, and only while the deployment allows them) and runs the purge.
-Once it starts, or is cancelled, the question is replaced so its buttons cannot be pressed again.
+The buttons carry the purge's plan (with the language it was asked in); ``bot.chat.edgeone`` asks
+the guard again for the person who pressed (only the one who asked, and only while the deployment
+allows them) and runs the purge. Once it starts, or is cancelled, the question is replaced (in the
+purge's language) so its buttons cannot be pressed again.
 A question asked privately (``/eo purge``) gets its answer under a new message in the channel.
 
 ``EO_PURGE_GROUPS`` names Slack user groups; ``group_lookup`` reads their members
@@ -20,8 +21,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.conversation import Conversation
-from bot.chat.edgeone import GroupLookup, cancel_purge, confirm_purge
+from bot.chat.edgeone import GroupLookup, cancel_purge, confirm_purge, purge_language
 from bot.chat.surface import Turn
+from bot.i18n.catalogue import texts
 from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM, notice
 from bot.slack.actions import action_turn
 from bot.slack.services import respond, response_url_of
@@ -39,15 +41,23 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         value = str(action.get("value", ""))
         services, surface = conversation.services, conversation.surface
         if await confirm_purge(services, surface, turn, value):
-            done = notice(f"Purge confirmed by <@{turn.user}>.", emoji="🧹")
+            language = purge_language(services, value)
+            _ = texts(language)
+            said = _("Purge confirmed by <@{user}>.").format(user=turn.user)
+            done = notice(said, emoji="🧹", language=language)
             await respond(response_url_of(body), done, replace_original=True)
 
     @app.action(PURGE_CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         turn = purge_turn(body)
-        if await cancel_purge(conversation.surface, turn, str(action.get("value", ""))):
-            cancelled = notice(f"Purge cancelled by <@{turn.user}>; nothing was purged.")
+        value = str(action.get("value", ""))
+        services = conversation.services
+        if await cancel_purge(services, conversation.surface, turn, value):
+            language = purge_language(services, value)
+            _ = texts(language)
+            said = _("Purge cancelled by <@{user}>; nothing was purged.").format(user=turn.user)
+            cancelled = notice(said, language=language)
             await respond(response_url_of(body), cancelled, replace_original=True)
 
 

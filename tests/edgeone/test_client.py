@@ -114,7 +114,7 @@ async def test_api_errors_are_worded(
     assert error.detail == "Detailed reason from the API."
     assert error.request_id  # quoted to support
     problem = error.problem()
-    assert (problem.kind, problem.message) == (error.kind, str(error))
+    assert (problem.kind, str(problem.message)) == (error.kind, str(error))
 
 
 async def test_not_authorized_names_the_cam_action(fake: FakeTeo, client: EdgeOneClient) -> None:

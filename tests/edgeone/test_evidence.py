@@ -30,6 +30,7 @@ from bot.edgeone.facts import (
 )
 from bot.edgeone.view import EdgeOneView
 from bot.edgeone.zones import ZoneMatch
+from bot.i18n.phrase import Phrase
 
 HOST = "shop.example.com"
 UUID = "4105283880544427145"
@@ -117,16 +118,16 @@ def test_a_log_line_not_found_is_no_record(state: str) -> None:
 
 
 def test_a_host_in_no_zone_is_not_on_edgeone_only_when_every_zone_was_searched() -> None:
-    nowhere = view(zone=Problem("not_in_zones", "shop.example.com is in no zone"))
+    nowhere = view(zone=Problem("not_in_zones", Phrase("shop.example.com is in no zone")))
     assert facts_of(nowhere) == (DomainState(HOST),)
     assert facts_of(nowhere, every_zone=False) == ()  # EO_ZONES may leave its zone out
 
 
 def test_parts_the_api_did_not_answer_give_nothing() -> None:
-    late = Problem("timeout", "late")
+    late = Problem("timeout", Phrase("late"))
     facts = facts_of(
         view(
-            zone=Problem("credentials", "rejected"),
+            zone=Problem("credentials", Phrase("rejected")),
             edge_ip=late,
             cname=late,
             domain=late,

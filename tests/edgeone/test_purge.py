@@ -38,18 +38,21 @@ class Sleeper:
     [
         (PurgeSettings(), "U0ALICE1", (), False, "turned off"),
         (PurgeSettings(allowed=False, users=frozenset({"U0ALICE1"})), "U0ALICE1", (), False, "off"),
-        (ON, "U0ALICE1", (), True, "allowed"),
-        (ON, "U0BOB222", ("S0ONCALL",), True, "allowed"),
+        (ON, "U0ALICE1", (), True, None),
+        (ON, "U0BOB222", ("S0ONCALL",), True, None),
         (ON, "U0BOB222", ("S0OTHERS",), False, "not among the people"),
     ],
     ids=["off", "off-even-if-listed", "listed-user", "listed-group", "not-listed"],
 )
 def test_guard(
-    settings: PurgeSettings, user: str, groups: tuple[str, ...], allowed: bool, words: str
+    settings: PurgeSettings, user: str, groups: tuple[str, ...], allowed: bool, words: str | None
 ) -> None:
     decision = may_purge(settings, user=user, groups=groups)
     assert decision.allowed is allowed
-    assert words in decision.reason
+    if words is None:
+        assert decision.reason is None  # nothing to explain
+    else:
+        assert words in str(decision.reason)
 
 
 def test_targets() -> None:
@@ -78,7 +81,7 @@ def test_bad_targets(raw: str, words: str) -> None:
 async def test_plan_round_trips_through_a_button(edgeone: EdgeOne) -> None:
     plan = await plan_purge(edgeone.zones, parse_purge_target(URL), user="U0ALICE1")
     assert (plan.zone_id, plan.zone_name, plan.requested_by) == (ZONE_ID, "example.com", "U0ALICE1")
-    assert plan.summary == f"Purge the cached {URL} from EdgeOne's cache (zone example.com)?"
+    assert str(plan.summary) == f"Purge the cached {URL} from EdgeOne's cache (zone example.com)?"
     assert len(plan.value) < 2000
     assert PurgePlan.read(plan.value) == plan
 
@@ -117,7 +120,7 @@ async def test_purge_url_polls_until_done(edgeone: EdgeOne, fake: FakeTeo, clock
 
 async def test_purge_host_invalidates(edgeone: EdgeOne, fake: FakeTeo, clock: Clock) -> None:
     plan = await plan_purge(edgeone.zones, parse_purge_target(HOST), user="U0ALICE1")
-    assert plan.summary.startswith("Purge every cached object of shop.example.com")
+    assert str(plan.summary).startswith("Purge every cached object of shop.example.com")
     result = await run_purge(edgeone.client, plan, sleep=Sleeper(clock), clock=clock)
     assert result.state == "done"
     (create,) = fake.calls_of("CreatePurgeTask")
@@ -167,4 +170,4 @@ async def test_purge_without_the_write_permission(
     result = await run_purge(edgeone.client, plan, sleep=Sleeper(clock), clock=clock)
     assert result.state == "error"
     assert result.problem is not None
-    assert "add teo:CreatePurgeTask to its CAM policy" in result.problem.message
+    assert "add teo:CreatePurgeTask to its CAM policy" in str(result.problem.message)

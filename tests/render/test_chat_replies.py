@@ -60,6 +60,7 @@ from bot.edgeone.findings import Finding
 from bot.edgeone.purge import PurgePlan, PurgeResult, PurgeTarget
 from bot.edgeone.view import EdgeOneView
 from bot.edgeone.zones import ZoneMatch
+from bot.i18n.phrase import Phrase
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport, ProbeResult
 from bot.render.blocks import (
@@ -173,10 +174,12 @@ def edge_view(host: str = "shop.example.com") -> EdgeOneView:
         domain=domain,
         origin_acl=acl,
         logs=LogsFact("4105283880544427145", "found", record=record),
-        trend=Problem("timeout", "EdgeOne did not say the last hour's traffic within 6 s"),
+        trend=Problem("timeout", Phrase("EdgeOne did not say the last hour's traffic within 6 s")),
         findings=(
-            Finding("cname_moved", "problem", f"{host} no longer points at EdgeOne", side="dns"),
-            Finding("acl_change_planned", "warning", "add 43.176.0.0/16", side="origin"),
+            Finding(
+                "cname_moved", "problem", Phrase(f"{host} no longer points at EdgeOne"), side="dns"
+            ),
+            Finding("acl_change_planned", "warning", Phrase("add 43.176.0.0/16"), side="origin"),
         ),
     )
 
@@ -269,7 +272,9 @@ EVERY_REPLY: list[Any] = [
         id="logs-found",
     ),
     pytest.param(
-        lambda kb, m: LogsReply("41052", Problem("credentials", "rejected (SecretId …MPLE)")),
+        lambda kb, m: LogsReply(
+            "41052", Problem("credentials", Phrase("rejected (SecretId …MPLE)"))
+        ),
         id="logs-problem",
     ),
     pytest.param(lambda kb, m: PurgeConfirm(plan()), id="purge-confirm"),
@@ -732,7 +737,7 @@ def test_a_diagnosis_with_edgeones_view_fits_or_says_it_does_not(kb: KnowledgeBa
     assert surface.fits(normal)
     long = tuple("x" * 600 for _ in range(40))
     wordy = replace(normal.diagnosis, summary="s" * 2900, evidence=long, next_steps=long)
-    findings = tuple(Finding("x", "warning", "f" * 300) for _ in range(20))
+    findings = tuple(Finding("x", "warning", Phrase("f" * 300)) for _ in range(20))
     view = replace(edge_view(), findings=findings)
     huge = replace(normal, diagnosis=wordy, edgeone=EdgeOneAddendum(view, normal.diagnosis))
     assert not surface.fits(huge)  # the view then goes in the thread, the buttons stay
