@@ -1,5 +1,6 @@
 """EdgeOne's view in the console (the same conversation as Slack) and on the command line
-(`eo-bot zone`, `eo-bot logs`), against the fake Tencent Cloud API on loopback."""
+(`eo-bot zone`, `eo-bot logs`), against the fake Tencent Cloud API on loopback; in English and
+in Chinese (Chinese lines, `--lang zh`, `EO_LANGUAGE=zh`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.console import console_main
+from tests.i18n.mixing import english_runs
 from tests.servers import DNSServer, FakeEdge, HTTPServer, OriginSpec
 from tests.servers.teo import HOST, SECRET_ID, SECRET_KEY, ZONE_ID, FakeTeo, domain, log_line
 
@@ -216,3 +218,135 @@ def test_cli_bad_input(
     assert status == 2
     assert says in err
     assert teo.calls == []
+
+
+# ---------------------------------------------------------------- in Chinese
+
+
+def test_chinese_lines_in_the_console_get_edgeone_in_chinese(teo: FakeTeo) -> None:
+    teo.world.logs.append(
+        log_line(UUID, at=datetime.now(UTC) - timedelta(minutes=20), edge_status=524)
+    )
+    lines = [
+        f"站点 {HOST}",
+        f"日志 {UUID} {HOST}",
+        "刷新缓存 https://shop.example.com/a.js",
+        "帮助",
+    ]
+    status, out, _ = console(lines, teo.env(**LOOPBACK))
+    assert status == 0
+    assert f"EdgeOne 站点状态卡：{HOST}（站点 example.com）" in out
+    assert "源站防护" in out
+    assert f"EdgeOne 日志 {UUID}：524，节点 sg-3f2a9c (SG)" in out
+    assert "不能刷新缓存：这里没有开启刷新缓存" in out
+    assert "站点 HOST" in out  # the help's Chinese commands
+    assert "日志 EO-LOG-UUID [HOST]" in out
+    assert english_runs(out, terminal=True) == [], out
+
+
+def test_a_chinese_probe_in_the_console_gets_the_view_in_chinese(teo: FakeTeo) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+        DNSServer({HOST: "127.0.0.1"}) as ns,
+    ):
+        teo.world.domains[ZONE_ID] = [domain(HOST, origin="127.0.0.1", http_port=origin.port)]
+        env = teo.env(**LOOPBACK, EO_PROBE_NAMESERVERS=f"{ns.host}:{ns.port}")
+        status, out, _ = console([f"探测 http://{HOST}:{edge.port}/cart"], env)
+    assert status == 0
+    diagnosis, _, view = out.partition("结合 EdgeOne 视角的结论：")
+    assert "EdgeOne 错误码：502" in diagnosis
+    assert "（未变）" in view
+    assert "✓ 证实：EdgeOne API 确认 127.0.0.1 是 EdgeOne 节点" in view
+    assert "EdgeOne 视角：shop.example.com（站点 example.com）" in view
+    assert f"配置的源站 127.0.0.1:{origin.port} 通过 http 对 HOST {HOST} 返回 502" in view
+    assert english_runs(view, terminal=True) == [], view
+
+
+@pytest.mark.parametrize(
+    ("how", "env"),
+    [
+        pytest.param(["--lang", "zh"], {}, id="flag"),
+        pytest.param([], {"EO_LANGUAGE": "zh"}, id="EO_LANGUAGE"),
+    ],
+)
+def test_cli_zone_and_logs_in_chinese(
+    teo: FakeTeo, monkeypatch: pytest.MonkeyPatch, how: list[str], env: dict[str, str]
+) -> None:
+    teo.world.logs.append(log_line(UUID, at=datetime.now(UTC) - timedelta(minutes=20)))
+    status, out, _ = cli(["zone", HOST, *how], teo.env(**LOOPBACK, **env), monkeypatch)
+    assert status == 0
+    assert f"EdgeOne 站点状态卡：{HOST}（站点 example.com）" in out
+    assert english_runs(out, terminal=True) == [], out
+    status, out, _ = cli(
+        ["logs", UUID, "--host", HOST, *how], teo.env(**LOOPBACK, **env), monkeypatch
+    )
+    assert status == 0
+    assert f"EdgeOne 日志 {UUID}：522，节点 sg-3f2a9c (SG)" in out
+    assert english_runs(out, terminal=True) == [], out
+    status, out, _ = cli(
+        ["zone", "www.elsewhere.org", *how], teo.env(**LOOPBACK, **env), monkeypatch
+    )
+    assert status == 1
+    assert "这些 EdgeOne 站点都没有加速 www.elsewhere.org（example.com）" in out
+
+
+def test_cli_zone_json_in_chinese(teo: FakeTeo, monkeypatch: pytest.MonkeyPatch) -> None:
+    teo.world.cnames[HOST] = ("moved", "shop.example.com.eo.dnse1.com")
+    status, out, _ = cli(["zone", HOST, "--json", "--lang", "zh"], teo.env(**LOOPBACK), monkeypatch)
+    assert status == 0
+    data: dict[str, Any] = json.loads(out)
+    assert data["language"] == "zh"
+    (moved,) = [f for f in data["card"]["findings"] if f["kind"] == "cname_moved"]
+    assert moved["text"].startswith(f"{HOST} 已不再指向 EdgeOne 分配的 CNAME")
+    assert moved["fix"] == "在 DNS 服务商处把这条记录的 CNAME 改回 EdgeOne 分配的值"
+
+
+def test_cli_chinese_without_credentials_and_with_bad_input(
+    teo: FakeTeo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, err = cli(["zone", HOST, "--lang", "zh"], {}, monkeypatch)
+    assert out == ""
+    assert status == 2
+    assert "站点状态卡来自 EdgeOne API，这里还没有配置。" in err
+    status, _, err = cli(["zone", "10.0.0.1", "--lang", "zh"], teo.env(**LOOPBACK), monkeypatch)
+    assert status == 2
+    assert "10.0.0.1 是 IP 地址；EdgeOne 加速的是域名" in err
+    status, _, err = cli(["logs", "x' OR 1", "--lang", "zh"], teo.env(**LOOPBACK), monkeypatch)
+    assert status == 2
+    assert "EO-LOG-UUID 是响应头 EO-LOG-UUID 的值" in err
+
+
+def test_cli_probe_in_chinese_prints_the_view_in_chinese(
+    teo: FakeTeo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+        DNSServer({HOST: "127.0.0.1"}) as ns,
+    ):
+        teo.world.domains[ZONE_ID] = [domain(HOST, origin="127.0.0.1", http_port=origin.port)]
+        teo.world.cnames[HOST] = ("moved", "shop.example.com.eo.dnse1.com")
+        args = [
+            "probe",
+            f"http://{HOST}:{edge.port}/cart",
+            "--lang",
+            "zh",
+            "--nameserver",
+            f"{ns.host}:{ns.port}",
+            "--allow-network",
+            "127.0.0.0/8",
+            "--allow-port",
+            "1-65535",
+        ]
+        status, out, _ = cli(args, teo.env(**LOOPBACK), monkeypatch)
+        assert status == 0
+        diagnosis, _, view = out.partition("结合 EdgeOne 视角的结论：")
+        assert "EdgeOne 错误码：502" in diagnosis
+        assert f"{HOST} 已不再指向 EdgeOne 分配的 CNAME" in view
+        assert english_runs(view, terminal=True) == [], view
+        status, out, _ = cli([*args, "--json"], teo.env(**LOOPBACK), monkeypatch)
+    assert status == 0
+    data = json.loads(out)
+    (moved,) = [f for f in data["edgeone"]["findings"] if f["kind"] == "cname_moved"]
+    assert moved["text"].startswith(f"{HOST} 已不再指向")

@@ -10,6 +10,8 @@
   (how the purge went);
 - :class:`EdgeOneOff`: an EdgeOne command asked without API credentials: what the API would add
   and which variables turn it on.
+
+Each reply carries the language it is said in (the turn's, or the probe's for the view).
 """
 
 from __future__ import annotations

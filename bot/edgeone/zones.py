@@ -33,6 +33,7 @@ from bot.edgeone.facts import DomainConfig, ZoneFact, domain_from, zone_from
 from bot.edgeone.shapes import AccelerationDomainShape
 from bot.i18n.catalogue import N_
 from bot.i18n.phrase import Phrase, PhraseError, phrase
+from bot.untrusted import visible
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ def normalise_host(raw: str) -> str:
         label and len(label) <= 63 and all(ch.isalnum() or ch in "-_" for ch in label)
         for label in labels
     ):
+        # Quoted as code (what was typed, not our words), every hidden character shown.
+        shown = visible(host[:80], keep_newlines=False).replace("`", "'")
         raise PhraseError(
-            phrase(N_("{host!r} is not a host name like shop.example.com"), host=host[:80])
+            phrase(N_("`{host}` is not a host name like shop.example.com"), host=shown)
         )
     return host
 

@@ -119,7 +119,7 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         if reply.edgeone is not None:  # the view came in: the diagnosis was printed already
             from bot.render.edgeone import addendum_text
 
-            return addendum_text(reply.edgeone, reply.diagnosis, style=ink)
+            return addendum_text(reply.edgeone, reply.diagnosis, style=ink, language=language)
         return _outcome(reply, ink)
     if isinstance(reply, ProbeSummary):
         return None  # the full diagnosis was printed already

@@ -667,7 +667,8 @@ def addendum_blocks(
     effects = weighed(diagnosis)
     for effect, why in effects:
         word = _(_EFFECT_WORD[effect]).capitalize()
-        lines.append(f"{_EFFECT_EMOJI[effect]} *{word}:* {net(why)}")
+        said = _("*{effect}:* {reason}").format(effect=word, reason=net(why))
+        lines.append(f"{_EFFECT_EMOJI[effect]} {said}")
     if not effects:
         lines.append(_("It neither confirms nor refutes the probe's reading."))
     before = addendum.before
@@ -694,7 +695,8 @@ def addendum_text(
         lines = [st.bold(now) + _(" (unchanged)")]
     effects = weighed(diagnosis)
     for effect, reason in effects:
-        lines.append(f"  {_EFFECT_MARK[effect]} {_(_EFFECT_WORD[effect])}: {_t(reason)}")
+        said = _("{effect}: {reason}").format(effect=_(_EFFECT_WORD[effect]), reason=_t(reason))
+        lines.append(f"  {_EFFECT_MARK[effect]} {said}")
     if not effects:
         lines.append("  " + _("EdgeOne's API neither confirms nor refutes the probe's reading."))
     return "\n".join([*lines, view_text(addendum.view, style=st, language=language)])

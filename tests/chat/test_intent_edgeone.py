@@ -70,3 +70,49 @@ def test_keyword_alone_gets_its_usage(text: str, usage: str) -> None:
 )
 def test_words_that_do_not_fit_stay_a_question(text: str) -> None:
     assert parse(text) == Ask(text)
+
+
+# ---------------------------------------------------------------- the Chinese command words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("站点 shop.example.com", Zone("shop.example.com"), id="zone"),
+        pytest.param("站点：shop.example.com", Zone("shop.example.com"), id="zone-colon"),
+        pytest.param("站点shop.example.com", Zone("shop.example.com"), id="zone-attached"),
+        pytest.param(f"日志 {UUID} shop.example.com", Logs(UUID, "shop.example.com"), id="logs"),
+        pytest.param(f"日志{UUID}", Logs(UUID), id="logs-attached"),
+        pytest.param(
+            "刷新缓存 https://shop.example.com/app.js",
+            Purge("https://shop.example.com/app.js"),
+            id="purge",
+        ),
+        pytest.param("清除缓存 shop.example.com", Purge("shop.example.com"), id="purge-host"),
+    ],
+)
+def test_chinese_commands(text: str, expected: object) -> None:
+    assert parse(text, language="zh") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "usage"),
+    [
+        pytest.param("站点", "用法：`站点 <域名>`，例如 `站点 shop.example.com`。", id="zone"),
+        pytest.param("日志", "用法：`日志 <EO-LOG-UUID> [域名]`", id="logs"),
+        pytest.param("刷新缓存", "用法：`刷新缓存 <URL|域名>`", id="purge"),
+        pytest.param("zone", "用法：`站点 <域名>`", id="english-word-chinese-answer"),
+    ],
+)
+def test_a_chinese_keyword_alone_gets_its_usage_in_chinese(text: str, usage: str) -> None:
+    intent = parse(text, language="zh")
+    assert isinstance(intent, Invalid)
+    assert usage in intent.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["站点不存在怎么办", "站点 一直打不开", "日志在哪里看", "日志 看不到", "刷新缓存后还是旧的"],
+)
+def test_chinese_questions_stay_questions(text: str) -> None:
+    assert parse(text, language="zh") == Ask(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.edgeone.purge import (
@@ -171,3 +173,16 @@ async def test_purge_without_the_write_permission(
     assert result.state == "error"
     assert result.problem is not None
     assert "add teo:CreatePurgeTask to its CAM policy" in str(result.problem.message)
+
+
+async def test_a_plan_carries_its_language_through_the_button(edgeone: EdgeOne) -> None:
+    plan = await plan_purge(edgeone.zones, parse_purge_target(URL), user="U0ALICE1", language="zh")
+    assert json.loads(plan.value)["l"] == "zh"
+    assert PurgePlan.read(plan.value).language == "zh"
+    assert plan.summary.say("zh") == f"确认刷新 EdgeOne 上 {URL} 的缓存吗？（站点 example.com）"
+    english = await plan_purge(edgeone.zones, parse_purge_target(URL), user="U0ALICE1")
+    assert "l" not in json.loads(english.value)  # buttons from before languages read as English
+    assert PurgePlan.read(english.value).language == "en"
+    unknown = json.dumps(json.loads(plan.value) | {"l": "fr"})
+    with pytest.raises(ValueError, match="does not read back"):
+        PurgePlan.read(unknown)

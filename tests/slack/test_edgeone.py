@@ -4,7 +4,9 @@ origins on loopback, and a loopback DNS server naming the site.
 
 The diagnosis is posted first and EdgeOne's view is added to the same message when its calls
 return; the verdict is made again with EdgeOne's facts and says what they did to it. Commands
-(`zone`, `logs`, `purge`) answer in words whatever the API does.
+(`zone`, `logs`, `purge`) answer in words whatever the API does. In Chinese too: a Chinese
+mention gets the view in Chinese, a Chinese command its answer, a Chinese purge its buttons,
+confirmation and result.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.chat.watches import WatchSettings
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM
 from tests.edgeone.conftest import settings_for
+from tests.i18n.mixing import english_runs, has_chinese
 from tests.servers import (
     DNSServer,
     FakeEdge,
@@ -641,3 +644,216 @@ async def test_a_purge_the_api_refuses_is_told(bot: Bot, teo: FakeTeo) -> None:
     )
     done = bot.fake.of("chat.update")[-1]
     assert "add teo:CreatePurgeTask to its CAM policy" in done.text
+
+
+# ---------------------------------------------------------------- in Chinese
+
+
+def assert_chinese(text: str) -> None:
+    """Chinese, with no English sentence outside commands, codes, hosts, URLs and API names."""
+    assert has_chinese(text), text
+    assert english_runs(text) == [], text
+
+
+async def chinese_view_update(bot: Bot) -> Call:
+    """The update that added EdgeOne's view, in Chinese, to the diagnosis."""
+
+    def with_view() -> list[Call]:
+        return [c for c in bot.fake.of("chat.update") if "EdgeOne 视角" in c.block_text()]
+
+    await bot.fake.wait_for(lambda: bool(with_view()), limit=LIMIT, what="EdgeOne 视角")
+    await bot.fake.wait_for(lambda: not bot.services.tasks, limit=LIMIT, what="tasks")
+    return with_view()[-1]
+
+
+async def test_a_chinese_mention_of_an_edgeone_host_gets_the_view_in_chinese(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port, protocol="HTTP", http_port=origin.port)
+        teo.world.logs = EdgeLogs(edge)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/cart 一直报 502，帮忙看看")
+        final = await chinese_view_update(bot)
+    text = final.block_text()
+    assert_chinese(text)
+    assert_chinese(final.text)
+    assert "EdgeOne's view" not in everything_sent(bot)
+    assert "*EdgeOne API 对这个结论的看法*" in text
+    assert "*证实*：" in text  # the edge's log: the origin's own 502
+    assert "*响应节点* 127.0.0.1 是 EdgeOne 节点" in text
+    assert "*请求日志* 502，节点 sg-3f2a9c (SG)" in text
+    assert f"配置的源站 127.0.0.1:{origin.port} 通过 http 对 HOST {HOST} 返回 502" in text
+    assert "查询 EdgeOne API 用时" in text
+    labels = [b["text"]["text"] for b in buttons(final)]
+    assert labels == ["重新探测", "与源站对比", "分享到频道"]
+    assert json.loads(buttons(final)[0]["value"])["l"] == "zh"
+
+
+async def test_a_chinese_slash_probe_changes_its_channel_line_in_chinese(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    with (
+        HTTPServer(status=502, body=b"bad gateway") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        teo.world.logs = EdgeLogs(edge, origin_status=200)  # EdgeOne's own 502, says its log
+        await bot.command(f"探测 http://{HOST}:{edge.port}/cart")
+        final = await chinese_view_update(bot)
+    assert_chinese(final.block_text())
+    assert "*否定*：" in final.block_text()
+    assert "_仅凭探测的判断：" in final.block_text()
+    summary = bot.fake.of("chat.update")[-1]
+    assert summary.body["ts"] == "1700000001.000100"  # the channel line follows the verdict
+    assert_chinese(summary.block_text())
+    assert "502" in summary.block_text()
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        pytest.param(
+            ("DescribeOriginACL", "UnauthorizedOperation.CamNoAuth"),
+            "无权调用 DescribeOriginACL：请在它的 CAM 策略中加入 teo:DescribeOriginACL",
+            id="unauthorized",
+        ),
+        pytest.param(
+            ("DescribeIPRegion", "RequestLimitExceeded"),
+            "DescribeIPRegion 触发了 EdgeOne API 的频率限制",
+            id="rate-limited",
+        ),
+    ],
+)
+async def test_api_errors_reach_a_chinese_thread_in_chinese(
+    bot: Bot, teo: FakeTeo, fault: tuple[str, str], words: str
+) -> None:
+    teo.fail(*fault)
+    with (
+        HTTPServer(status=200, body=b"shop") as origin,
+        FakeEdge({HOST: OriginSpec("127.0.0.1", origin.port)}) as edge,
+    ):
+        configure(teo, origin.port)
+        await probe_in_thread(bot, f"http://{HOST}:{edge.port}/ 打不开")
+        final = await chinese_view_update(bot)
+    assert words in final.block_text()
+    assert_chinese(final.block_text())
+
+
+async def test_a_chinese_zone_card(bot: Bot, teo: FakeTeo) -> None:
+    for n, text in enumerate((f"站点 {HOST}", "站点 www.elsewhere.org", "站点"), start=1):
+        await bot.command(text)
+        await bot.fake.wait_calls("response_url", n, limit=LIMIT)  # one answer at a time
+    card, nowhere, usage = bot.fake.of("response_url")
+    assert card.body["response_type"] == "ephemeral"
+    text = card.block_text()
+    assert_chinese(text)
+    assert f"EdgeOne 站点状态卡：{HOST}（站点 example.com）" in text
+    for label in ("*站点*", "*加速域名*", "*源站*", "*源站防护*", "*最近一小时*"):
+        assert label in text
+    assert "这些 EdgeOne 站点都没有加速 www.elsewhere.org（example.com）" in nowhere.text
+    assert_chinese(nowhere.block_text())
+    assert "用法：`站点 &lt;域名&gt;`，例如 `站点 shop.example.com`。" in usage.block_text()
+
+
+async def test_an_english_zone_command_in_a_chinese_deployment(bot: Bot, teo: FakeTeo) -> None:
+    bot.services.language = "zh"  # EO_LANGUAGE=zh: every answer in Chinese
+    await bot.command(f"zone {HOST}")
+    (card,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert_chinese(card.block_text())
+    assert f"EdgeOne 站点状态卡：{HOST}" in card.block_text()
+
+
+async def test_chinese_logs_in_a_thread(bot: Bot, teo: FakeTeo) -> None:
+    at = datetime.now(UTC) - timedelta(minutes=20)
+    teo.world.logs.append(log_line("4105283880544427145", at=at, edge_status=524))
+    await bot.event(mention(f"<@UBOT> 日志 4105283880544427145 {HOST}"))
+    await bot.fake.wait_calls("chat.postMessage", limit=LIMIT)
+    await bot.event(mention("<@UBOT> 日志 12345678"))
+    found, missing = await bot.fake.wait_calls("chat.postMessage", 2, limit=LIMIT)
+    assert found.body["thread_ts"] == THREAD
+    assert_chinese(found.block_text())
+    assert "*EdgeOne 日志* `4105283880544427145`" in found.block_text()
+    assert "524，节点 sg-3f2a9c (SG)" in found.block_text()
+    assert_chinese(missing.block_text())
+
+
+async def test_chinese_help_lists_the_chinese_commands(bot: Bot) -> None:
+    await bot.command("帮助")
+    (call,) = await bot.fake.wait_calls("response_url")
+    text = call.block_text()
+    assert_chinese(text)
+    assert "*EdgeOne 视角*（已配置 API 凭据）" in text
+    for command in ("/eo 站点", "/eo 日志", "/eo 刷新缓存"):
+        assert command in text
+
+
+async def test_chinese_purge_refused_when_off(bot: Bot, teo: FakeTeo) -> None:
+    await bot.command(f"刷新缓存 https://{HOST}/app.js")
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert "不能刷新缓存：这里没有开启刷新缓存（部署时设置 EO_ALLOW_PURGE 即可开启）。" in call.text
+    assert_chinese(call.block_text())
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_a_chinese_purge_is_confirmed_and_told_in_chinese(bot: Bot, teo: FakeTeo) -> None:
+    teo.world.purge_statuses = ["processing", "success"]
+    await bot.command(f"刷新缓存 https://{HOST}/app.js", user_id="U0BOB")
+    (question,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert_chinese(question.block_text())
+    assert f"确认刷新 EdgeOne 上 https://{HOST}/app.js 的缓存吗？（站点 example.com）" in (
+        question.block_text()
+    )
+    assert "确认之前不会执行任何操作" in question.block_text()
+    confirm, cancel = buttons(question)
+    assert (confirm["text"]["text"], cancel["text"]["text"]) == ("刷新缓存", "取消")
+    assert json.loads(confirm["value"])["l"] == "zh"  # the button carries the language
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_for(
+        lambda: any("已刷新" in c.text for c in bot.fake.of("chat.update")), limit=LIMIT
+    )
+    (started,) = bot.fake.of("chat.postMessage")
+    assert_chinese(started.text)
+    assert "由 <@U0BOB> 确认" in started.text
+    done = bot.fake.of("chat.update")[-1]
+    assert_chinese(done.block_text())
+    assert f"已刷新 EdgeOne 上 https://{HOST}/app.js 的缓存（任务" in done.text
+    replaced = [c for c in bot.fake.of("response_url") if c.body.get("replace_original")]
+    assert "<@U0BOB> 已确认刷新缓存。" in replaced[0].text
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0BOB"))
+    await bot.fake.wait_for(
+        lambda: any("这次刷新已经确认过了" in c.text for c in bot.fake.of("response_url"))
+    )
+    assert len(teo.calls_of("CreatePurgeTask")) == 1
+    assert "Purge" not in everything_sent(bot).replace("CreatePurgeTask", "")
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED | {"EO_PURGE_USERS": "U0BOB,U0CAROL"}])
+async def test_a_chinese_purge_refused_to_another_and_cancelled_in_chinese(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    await bot.command(f"清除缓存 {HOST}", user_id="U0BOB")
+    (question,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    confirm, cancel = buttons(question)
+    await bot.action(press(PURGE_CONFIRM, confirm["value"], user="U0CAROL"))
+    await bot.fake.wait_calls("response_url", 2, limit=LIMIT)
+    refusal = bot.fake.of("response_url")[-1]
+    assert "只有发起这次刷新的 <@U0BOB> 可以确认。" in refusal.text
+    await bot.action(press(PURGE_CANCEL, cancel["value"], user="U0BOB"))
+    await bot.fake.wait_calls("response_url", 3, limit=LIMIT)
+    assert "<@U0BOB> 取消了缓存刷新，没有刷新任何内容。" in bot.fake.of("response_url")[-1].text
+    assert teo.calls_of("CreatePurgeTask") == []
+
+
+@pytest.mark.parametrize("teo_env", [ALLOWED])
+async def test_an_unreadable_purge_button_answers_in_the_deployments_language(
+    bot: Bot, teo: FakeTeo
+) -> None:
+    bot.services.language = "zh"
+    await bot.action(press(PURGE_CONFIRM, '{"v":1,"k":"purge_url"}', user="U0BOB"))
+    (call,) = await bot.fake.wait_calls("response_url", limit=LIMIT)
+    assert "无法识别这个刷新缓存按钮，请重新发起刷新。" in call.text
+    assert teo.calls_of("CreatePurgeTask") == []
