@@ -13,6 +13,13 @@
    way: the view needs the probe's answering address and EO-LOG-UUID anyway); and, for
    comparison, with the view asked together with the probe, where the CPU its calls take on the
    same event loop delays the probe. The first two medians should not differ.
+3. **Through the bot.** The real path of a probe asked in a thread (``Conversation.probe`` →
+   ``ProbeRun``: progress message, probe, diagnosis, then ``bot.chat.edgeone.add_view``) against a
+   loopback site that answers like EdgeOne (its name from a loopback DNS server, the fake API
+   configured with a loopback origin, so the origin comparison runs too), with and without
+   credentials, to a surface that notes when each message is posted or updated: the time to the
+   first answer (the diagnosis) both ways, and the time until EdgeOne's view is in the message,
+   next to the slowest single call.
 
 The fake API and the probed server run in a child process (``multiprocessing``, spawn), so they
 share neither this process's event loop nor its GIL. Rounds alternate so drift hits both sides.
@@ -53,14 +60,22 @@ TARGET = 1.2
 
 
 def _child(delay: float, conn: Connection) -> None:
-    from tests.servers import HTTPServer
-    from tests.servers.teo import FakeTeo, log_line, traffic
+    from tests.servers import DNSServer, HTTPServer
+    from tests.servers.teo import ZONE_ID, FakeTeo, domain, log_line, traffic
 
     now = datetime.now(UTC)
-    with FakeTeo(delay=delay) as fake, HTTPServer() as origin:
+    edge_headers = {"Server": "TencentEdgeOne", "EO-LOG-UUID": UUID}
+    with (
+        FakeTeo(delay=delay) as fake,
+        HTTPServer() as origin,
+        HTTPServer(status=502, headers=edge_headers, body=b"bad gateway") as edge,
+        DNSServer({HOST: LOOPBACK}) as ns,
+    ):
+        fake.world.edge_ips.add(LOOPBACK)
+        fake.world.domains[ZONE_ID] = [domain(HOST, origin=LOOPBACK, http_port=origin.port)]
         fake.world.traffic[HOST] = traffic(failing_from=40, failures={524: 40})
         fake.world.logs.append(log_line(UUID, at=now - timedelta(minutes=20)))
-        conn.send((fake.env(), origin.port))
+        conn.send((fake.env(), origin.port, edge.port, ns.port))
         while conn.recv() != "stop":
             pass
     conn.send("stopped")
@@ -78,13 +93,15 @@ class Servers:
         self.delay = delay
         self.env: dict[str, str] = {}
         self.port = 0  # a plain HTTP server: the probed site, and the diagnosis's destination
+        self.edge_port = 0  # a server answering like EdgeOne (its marks), for the bot's path
+        self.dns_port = 0  # a DNS server naming HOST 127.0.0.1
 
     def __enter__(self) -> Servers:
         self._proc.start()
         if not self._conn.poll(60):
             self._stop()
             raise RuntimeError("the fake API process did not start in 60 s")
-        self.env, self.port = self._conn.recv()
+        self.env, self.port, self.edge_port, self.dns_port = self._conn.recv()
         _check_loopback(self.env["EO_API_ENDPOINT"])
         return self
 
@@ -157,6 +174,21 @@ class ViewFigures:
     @property
     def ratio(self) -> float:
         return self.warm.median / self.slowest[1].median
+
+
+@dataclass(frozen=True, slots=True)
+class ThroughBot:
+    """Milliseconds from asking (``Conversation.probe``) to the diagnosis in the thread, without
+    and with credentials, and to EdgeOne's view added to it."""
+
+    off_first: Summary
+    on_first: Summary
+    on_view: Summary
+    view_only: Summary  # from the diagnosis to the view in the message
+
+    @property
+    def ratio(self) -> float:
+        return self.on_first.median / self.off_first.median
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,9 +402,105 @@ async def _measure_first_answer(servers: Servers, rounds: int) -> FirstAnswer:
     return FirstAnswer(**{key: Summary.of(values) for key, values in samples.items()})
 
 
-def measure(servers: Servers, *, rounds: int = ROUNDS) -> tuple[ViewFigures, FirstAnswer]:
-    async def run() -> tuple[ViewFigures, FirstAnswer]:
-        return await _measure_view(servers, rounds), await _measure_first_answer(servers, rounds)
+class _Clock:
+    """A surface for the conversation that notes when the diagnosis and the view arrive."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.view: float | None = None
+
+    async def reply(self, turn: Any, reply: Any, *, public: bool = False) -> None:
+        raise RuntimeError(f"unexpected reply: {reply!r}")  # a refusal would spoil the figures
+
+    async def post(self, channel: str, reply: Any, *, thread: str | None) -> str:
+        self._note(reply)
+        return "ref"
+
+    async def update(self, channel: str, ref: str, reply: Any) -> None:
+        self._note(reply)
+
+    def _note(self, reply: Any) -> None:
+        from bot.chat.replies import ProbeOutcome
+
+        if isinstance(reply, ProbeOutcome):
+            if reply.edgeone is None and self.first is None:
+                self.first = time.perf_counter()
+            elif reply.edgeone is not None:
+                self.view = time.perf_counter()
+
+
+async def _measure_through_bot(servers: Servers, rounds: int) -> ThroughBot:
+    from bot.chat.conversation import Conversation
+    from bot.chat.edgeone import EdgeOneChat
+    from bot.chat.replies import ProbeRequest
+    from bot.chat.services import Services
+    from bot.chat.surface import Turn
+    from bot.edgeone.settings import EdgeOneSettings
+    from bot.knowledge import load
+    from bot.probe.runner import ProbeSettings
+    from bot.probe.safety import ProbePolicy
+    from bot.state.memory import ConcurrencyCap, RateLimiter
+
+    kb = load(with_env=False)
+    policy = ProbePolicy.from_strings(networks=[f"{LOOPBACK}/32"], ports=["1-65535"])
+    probe = ProbeSettings(policy=policy, nameservers=((LOOPBACK, servers.dns_port),), deadline=5)
+    settings = EdgeOneSettings.from_env(servers.env)
+    assert settings is not None
+    link = EdgeOneChat.build(settings, probe)
+    await link.warm()
+    # A name, resolved by the loopback DNS server; the policy lets the probe reach 127.0.0.1 only.
+    url = f"http://{HOST}:{servers.edge_port}/cart"
+    turn = Turn(text="", user="U0BENCH", channel="C0BENCH", thread="1.0", kind="mention")
+    samples: dict[str, list[float]] = {k: [] for k in ("off", "on", "view", "only")}
+
+    async def once(on: bool) -> None:
+        services = Services.build(
+            kb,
+            probe,
+            rate=RateLimiter(10_000, 60.0),
+            cap=ConcurrencyCap(4),
+            progress_interval=60.0,
+            edgeone=link if on else None,
+        )
+        clock = _Clock()
+        link.edge.forget()  # every round asks the API (the zone map stays warm, as after start-up)
+        started = time.perf_counter()
+        await Conversation(services, clock).probe(turn, ProbeRequest(url))
+        await services.tasks.drain()
+        assert clock.first is not None
+        samples["on" if on else "off"].append((clock.first - started) * 1000)
+        if on:
+            assert clock.view is not None, "the view never came"
+            samples["view"].append((clock.view - started) * 1000)
+            samples["only"].append((clock.view - clock.first) * 1000)
+
+    try:
+        await once(False)  # warm-up: imports, resolver, pools
+        await once(True)
+        for key in samples:
+            samples[key].clear()
+        for i in range(rounds):
+            for on in (i % 2 == 0, i % 2 == 1):  # alternate so drift hits both
+                await once(on)
+    finally:
+        await link.aclose()
+    return ThroughBot(
+        off_first=Summary.of(samples["off"]),
+        on_first=Summary.of(samples["on"]),
+        on_view=Summary.of(samples["view"]),
+        view_only=Summary.of(samples["only"]),
+    )
+
+
+def measure(
+    servers: Servers, *, rounds: int = ROUNDS
+) -> tuple[ViewFigures, FirstAnswer, ThroughBot]:
+    async def run() -> tuple[ViewFigures, FirstAnswer, ThroughBot]:
+        return (
+            await _measure_view(servers, rounds),
+            await _measure_first_answer(servers, rounds),
+            await _measure_through_bot(servers, rounds),
+        )
 
     return asyncio.run(run())
 
@@ -399,6 +527,7 @@ def format_report(
     machine: Machine,
     view: ViewFigures,
     first: FirstAnswer,
+    bot: ThroughBot | None = None,
     *,
     import_ms: float | None = None,
 ) -> str:
@@ -430,6 +559,20 @@ def format_report(
         f"view complete {_ms(first.beside_view)}",
         f"  ratio first answer, view after the post / no credentials  {first.ratio:.2f}",
     ]
+    if bot is not None:
+        slowest_ms = slowest.median
+        lines += [
+            "",
+            f"Through the bot: Conversation.probe → ProbeRun → the diagnosis in the thread, then "
+            f"EdgeOne's view added ({bot.off_first.n} rounds each; median ms, p90)",
+            f"  no credentials                 first answer {_ms(bot.off_first)}",
+            f"  with credentials               first answer {_ms(bot.on_first)}   "
+            f"view in the message {_ms(bot.on_view)}",
+            f"  ratio first answer, with / without credentials  {bot.ratio:.2f}",
+            f"  the view after the diagnosis   {_ms(bot.view_only)}  = "
+            f"{bot.view_only.median / slowest_ms:.2f}x the slowest single call "
+            f"({slowest_ms:.1f}; origin comparison and re-diagnosis included)",
+        ]
     if import_ms is not None:
         lines.append(
             f"  once at start-up with credentials: importing the SDK takes {import_ms:.0f} ms"
@@ -444,8 +587,8 @@ def _ms(s: Summary) -> str:
 def main() -> None:
     machine = Machine.current()
     with Servers() as servers:
-        view, first = measure(servers)
-    print(format_report(machine, view, first, import_ms=sdk_import_ms()))
+        view, first, bot = measure(servers)
+    print(format_report(machine, view, first, bot, import_ms=sdk_import_ms()))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Command line: `eo-bot ask | probe | console | serve | agent | kb check`.
+"""Command line: `eo-bot ask | probe | zone | logs | console | serve | agent | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
@@ -47,6 +47,22 @@ PROBE_ENVIRONMENT = (
     ("EO_PROBE_READ_TIMEOUT", "wait for the first byte, seconds (default 15)"),
     ("EO_PROBE_CA_FILE", "extra trusted CA certificates (PEM file)"),
 )
+# EdgeOne's API (bot/edgeone/settings.py): optional, read by serve, the console, zone and logs.
+EDGEONE_ENVIRONMENT = (
+    ("TENCENTCLOUD_SECRET_ID", "API key of a CAM user (with SECRET_KEY; unset: no EdgeOne view)"),
+    ("TENCENTCLOUD_SECRET_KEY", "its secret key"),
+    ("TENCENTCLOUD_SESSION_TOKEN", "the token of temporary (STS) credentials"),
+    ("EO_API_SITE", "intl (default, teo.intl.tencentcloudapi.com) or china"),
+    ("EO_API_ENDPOINT", "another API endpoint, host[:port] or https://host[:port]"),
+    ("EO_ZONES", "zone IDs to use, comma separated (default: every zone the key sees)"),
+    ("EO_API_TIMEOUT", "seconds one API call may take (default 3)"),
+    ("EO_API_BUDGET", "seconds all the calls behind one answer may take (default 6)"),
+)
+PURGE_ENVIRONMENT = (
+    ("EO_ALLOW_PURGE", "1 lets the people below purge EdgeOne's cache, after a confirmation"),
+    ("EO_PURGE_USERS", "Slack user IDs who may purge, comma separated"),
+    ("EO_PURGE_GROUPS", "Slack user group IDs who may purge, comma separated"),
+)
 KNOWLEDGE_ENVIRONMENT = (
     ("EO_KNOWLEDGE_DIRS", "extra knowledge directories, separated by ':' (team runbooks)"),
 )
@@ -80,6 +96,8 @@ SERVE_ENVIRONMENT = (
     ("EO_REDIS_TIMEOUT", "longest wait for Redis before answering from memory (default 0.5 s)"),
     ("EO_LOG_FORMAT", "text (default) or json: one object per line with a request id"),
     *LANGUAGE_ENVIRONMENT,
+    *EDGEONE_ENVIRONMENT,
+    *PURGE_ENVIRONMENT,
     *KNOWLEDGE_ENVIRONMENT,
     *PROBE_ENVIRONMENT,
 )
@@ -121,13 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
         "probe",
         help="probe a failing URL and diagnose it",
         description="Probe a URL (DNS, TCP, TLS, HTTP), compare it with the origin if asked, "
-        "and name the EdgeOne code, the side at fault and what to check. On a terminal, a probe "
-        "that takes more than a second shows its progress on stderr. Exit status: 0 the probe "
+        "and name the EdgeOne code, the side at fault and what to check; with EdgeOne API "
+        "credentials, EdgeOne's own view follows and the verdict is weighed with it. On a "
+        "terminal, a probe that takes more than a second shows its progress on stderr. Exit "
+        "status: 0 the probe "
         "ran (whatever it found), 2 invalid or refused input.",
         epilog=_environment(
             "environment (flags add to or replace these)",
             (*PROBE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT),
-        ),
+        )
+        + "\n\n"
+        + _environment("EdgeOne's view after the diagnosis (optional)", EDGEONE_ENVIRONMENT),
         formatter_class=raw,
     )
     probe.add_argument("url", help="http(s) URL, or a bare host (https is assumed)")
@@ -170,6 +192,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
     _language_flag(probe, "auto: English, as there is no question to read")
+
+    zone = sub.add_parser(
+        "zone",
+        help="EdgeOne's status card of a host (needs API credentials)",
+        description="EdgeOne's own view of a host, from its API: zone and domain status, "
+        "origin settings, CNAME, edge certificate, origin protection and the last hour's "
+        "traffic. Exit status: 0 EdgeOne serves the host, 1 it does not or the API did not "
+        "answer, 2 bad usage, malformed settings or no credentials.",
+        epilog=_environment("environment", (*EDGEONE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT)),
+        formatter_class=raw,
+    )
+    zone.add_argument("host", help="a host name, e.g. shop.example.com (or a URL)")
+    zone.add_argument("--json", action="store_true", help="machine-readable output")
+    _language_flag(zone, "auto: English, as there is no question to read")
+    logs = sub.add_parser(
+        "logs",
+        help="the edge's log line of one request, by its EO-LOG-UUID (needs API credentials)",
+        description="What EdgeOne logged for one request (the EO-LOG-UUID response header): "
+        "from log analysis, or a link to the hourly offline package that holds it. Without "
+        "--host every zone that delivers to log analysis is searched. Exit status: 0 found "
+        "(or its package), 1 not found or not yet there, 2 bad usage, malformed settings or no "
+        "credentials.",
+        epilog=_environment("environment", (*EDGEONE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT)),
+        formatter_class=raw,
+    )
+    logs.add_argument("request_id", metavar="EO-LOG-UUID", help="e.g. 4105283880544427145")
+    logs.add_argument("--host", help="the host the request was for (searches its zone only)")
+    logs.add_argument("--json", action="store_true", help="machine-readable output")
+    _language_flag(logs, "auto: English, as there is no question to read")
 
     sub.add_parser(
         "serve",
@@ -250,6 +301,17 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
             if (choice := _language(args)) is None:
                 return EXIT_USAGE
             return run_probe_command(args, stdout, style=_style(stdout), language=choice)
+        if args.command in ("zone", "logs"):
+            from bot import edgeone_cli  # the API stack loads only when used
+
+            if (choice := _language(args)) is None:
+                return EXIT_USAGE
+            run = (
+                edgeone_cli.run_zone_command
+                if args.command == "zone"
+                else edgeone_cli.run_logs_command
+            )
+            return run(args, stdout, style=_style(stdout), language=choice)
         if args.command == "agent":
             from bot.agents.command import run_agent_command
 

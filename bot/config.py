@@ -31,6 +31,8 @@ and the message says what a good value looks like. Tokens and the signing secret
 - EO_REDIS_TIMEOUT: the longest a request waits for Redis before answering from memory (0.5 s).
 - EO_LOG_FORMAT: ``text`` (default) or ``json`` (one object per line, with a request id).
 - EO_PROBE_*: the probe's own settings (see ``bot.probe.runner.ProbeSettings.from_env``).
+- TENCENTCLOUD_* and EO_API_* / EO_ZONES / EO_*PURGE*: EdgeOne's API, optional (see
+  ``bot.edgeone.settings``); without credentials ``edgeone`` is None.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Setting
 from pydantic_settings.sources import PydanticBaseSettingsSource
 
 from bot.chat.watches import WatchSettings
+from bot.edgeone.settings import EdgeOneSettings, SettingsError
 from bot.i18n.language import Choice, parse_choice
 from bot.intent import parse_duration
 from bot.probe.runner import ProbeSettings
@@ -123,6 +126,7 @@ class Config:
     link: SlackLink = field(default_factory=SlackLink)
     redis: SharedState | None = None
     log_format: LogFormat = "text"
+    edgeone: EdgeOneSettings | None = None  # None: no API credentials, the feature is off
 
     @property
     def socket_mode(self) -> bool:
@@ -137,6 +141,8 @@ class Config:
             found.append(self.redis.url.get_secret_value())
             if self.redis.password:
                 found.append(self.redis.password)
+        if self.edgeone is not None:
+            found.extend(self.edgeone.credentials.secrets)
         return tuple(found)
 
     @classmethod
@@ -185,6 +191,7 @@ class Config:
                 else None
             ),
             log_format=env.log_format,
+            edgeone=edgeone_settings(environ),
         )
 
 
@@ -206,6 +213,18 @@ def watch_settings(environ: Mapping[str, str]) -> WatchSettings:
         per_user=env.per_user,
         per_channel=env.per_channel,
     )
+
+
+def edgeone_settings(environ: Mapping[str, str]) -> EdgeOneSettings | None:
+    """EdgeOne's API settings (the console and the CLI read them too); None without credentials.
+    Their SettingsError becomes a ConfigError naming the same variable."""
+    try:
+        return EdgeOneSettings.from_env(environ)
+    except SettingsError as exc:
+        head, sep, rest = str(exc).partition(": ")
+        raise ConfigError(
+            exc.variable, rest if sep and head == exc.variable else str(exc)
+        ) from None
 
 
 def probe_settings(environ: Mapping[str, str]) -> ProbeSettings:

@@ -41,10 +41,11 @@ from types import ModuleType
 from typing import Any, NamedTuple, Protocol, TextIO, TypeVar
 
 from bot.chat.conversation import Conversation
+from bot.chat.edgeone import EdgeOneChat
 from bot.chat.replies import Notice, ProbeOutcome, Reply
 from bot.chat.services import Services
 from bot.chat.surface import Turn
-from bot.config import ConfigError, watch_settings
+from bot.config import ConfigError, edgeone_settings, watch_settings
 from bot.i18n.catalogue import plural, texts
 from bot.i18n.language import Choice, Language, language_setting
 from bot.intent import parse_origin
@@ -219,8 +220,12 @@ async def run_console(
     *,
     interactive: bool = False,
 ) -> None:
-    """Handle lines until the input ends or `quit`; cancelling it stops the watches cleanly."""
+    """Handle lines until the input ends or `quit`; cancelling it stops the watches cleanly.
+    With EdgeOne's API, its zones are read while the first line is typed; its client closes at
+    the end."""
     console = Console(conversation, surface)
+    api = conversation.services.edgeone
+    warming = asyncio.create_task(api.warm()) if api is not None else None
     try:
         while True:
             line = await lines.get()
@@ -232,6 +237,12 @@ async def run_console(
     except asyncio.CancelledError:
         await conversation.shutdown(limit=2.0)
         raise
+    finally:
+        if warming is not None:
+            warming.cancel()
+            await asyncio.gather(warming, return_exceptions=True)
+        if api is not None:
+            await api.aclose()
 
 
 class Lines:
@@ -610,6 +621,7 @@ def console_main(
     try:
         settings = ProbeSettings.from_env(env)
         watch = watch_settings(env)
+        api = edgeone_settings(env)
         choice = language if language is not None else language_setting(env)
     except (ValueError, ConfigError) as exc:
         print(f"eo-bot console: {exc}", file=stderr)
@@ -617,8 +629,9 @@ def console_main(
     kb = load()
     style = Style(color=stdout.isatty() and "NO_COLOR" not in env)
     # One person at their own terminal: the per-user probe budget is generous.
+    edgeone = EdgeOneChat.build(api, settings) if api is not None else None
     services = Services.build(
-        kb, settings, rate=RateLimiter(60, 60.0), watch=watch, language=choice
+        kb, settings, rate=RateLimiter(60, 60.0), watch=watch, edgeone=edgeone, language=choice
     )
     if not source.isatty():
         surface = ConsoleSurface(Stream(stdout, env), style=style)

@@ -10,6 +10,10 @@
   recovers;
 - ``Unwatch``: ``unwatch``, ``stop watching``, ``cancel watch`` (``取消监控``, ``停止监控``): stop
   the watches of a thread;
+- ``Zone``, ``Logs``, ``Purge``: ``zone <host>``, ``logs <EO-LOG-UUID> [host]`` and
+  ``purge <url|host>`` (``站点``, ``日志``, ``刷新缓存`` or ``清除缓存``), EdgeOne's own view (the
+  API); the keyword alone gets its usage, and words after it that are not a host, an ID or a URL
+  leave the text a question (``zone not active``, ``日志在哪里看``);
 - ``Invalid``: ``probe``/``watch`` without a URL, a malformed ``origin=`` or duration: carries a
   user-facing message, in the language asked for;
 - ``Ask``: everything else, a question for the knowledge base.
@@ -23,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.i18n.catalogue import texts
+from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
 from bot.markup import to_plain
 
@@ -59,6 +63,20 @@ _BARE_HOST = re.compile(r"^(?:[\w-]+\.)+[\w-]+(?::\d{1,5})?(?:/\S*)?$|^\[[0-9a-f
 _NOT_A_CODE_AFTER = frozenset({"port", "in", "after", "took", "last", "every", "x", "top"})
 
 USAGE = "probe <url> [origin=<host|ip>[:port]]"
+# EdgeOne's commands: (usage, example), translated with the Chinese command words.
+EDGEONE_USAGE = {
+    "zone": (N_("zone <host>"), N_("zone shop.example.com")),
+    "logs": (N_("logs <EO-LOG-UUID> [host]"), N_("logs 4105283880544427145 shop.example.com")),
+    "purge": (N_("purge <url|host>"), N_("purge https://shop.example.com/app.js")),
+}
+# The Chinese words for them, then a space, a colon or straight away the host, ID or URL.
+_ZH_EDGEONE = re.compile(
+    r"^(站点|日志|刷新缓存|清除缓存)(?:\s*[:：]\s*|\s+|$|(?=[A-Za-z0-9\[`'\"]))"
+)
+_ZH_EDGEONE_WORDS = {"站点": "zone", "日志": "logs", "刷新缓存": "purge", "清除缓存": "purge"}
+# An EO-LOG-UUID as people paste it (the view checks it again): letters, digits, dashes, a digit.
+_LOG_ID = re.compile(r"[`'\"]?(?=[\w-]*\d)[0-9A-Za-z][0-9A-Za-z-]{5,63}[`'\"]?")
+_HOSTISH = re.compile(r"^(?:[\w-]+\.)+[\w-]+\.?$")
 WATCH_USAGE = "watch <url> [for 30m] [origin=<host|ip>[:port]]"
 
 # "for 30m", "for 2 hours", "for 90s", "for 1h30m": how long a watch may run.
@@ -115,6 +133,22 @@ class Unwatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Zone:
+    host: str  # as typed: a host or a URL (the handler validates it)
+
+
+@dataclass(frozen=True, slots=True)
+class Logs:
+    request_id: str
+    host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    target: str  # a URL (that object) or a host (everything cached for it)
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -130,7 +164,7 @@ class Invalid:
     about: Literal["url", "origin", "duration"] = "url"  # which part of the message was wrong
 
 
-Intent = Ask | Probe | Watch | Unwatch | Help | Empty | Invalid
+Intent = Ask | Probe | Watch | Unwatch | Zone | Logs | Purge | Help | Empty | Invalid
 
 
 def parse(raw: str, *, language: Language = "en") -> Intent:
@@ -156,6 +190,14 @@ def parse(raw: str, *, language: Language = "en") -> Intent:
         return _watch(text[zh.end() :].strip(), language)
     if _UNWATCH.match(text) or _ZH_UNWATCH.match(text):
         return Unwatch()
+    if first in EDGEONE_USAGE:
+        command = _edgeone(first, words[1:], language)
+        if command is not None:
+            return command
+    if zh := _ZH_EDGEONE.match(text):
+        command = _edgeone(_ZH_EDGEONE_WORDS[zh.group(1)], text[zh.end() :].split(), language)
+        if command is not None:
+            return command
     url = _first_url(text)
     if url is not None:
         return _implicit_probe(url, text, language)
@@ -215,6 +257,34 @@ def _watch(rest: str, language: Language) -> Watch | Invalid:
             ).format(usage=WATCH_USAGE)
         )
     return Watch(url=probe.url, origin=probe.origin, code=probe.code, duration=duration)
+
+
+def _edgeone(
+    keyword: str, args: list[str], language: Language
+) -> Zone | Logs | Purge | Invalid | None:
+    """An EdgeOne command, its usage when the keyword comes alone, None when the words after it
+    do not fit it (the text is then a question)."""
+    if not args:
+        _ = texts(language)
+        usage, example = EDGEONE_USAGE[keyword]
+        return Invalid(
+            _("Usage: `{usage}`, e.g. `{example}`.").format(usage=_(usage), example=_(example))
+        )
+    first = args[0].rstrip(_TRAILING)
+    if keyword == "zone" and len(args) == 1 and _hostish(first):
+        return Zone(host=first)
+    if keyword == "logs" and len(args) <= 2 and _LOG_ID.fullmatch(first):
+        host = args[1].rstrip(_TRAILING) if len(args) == 2 else None
+        if host is None or _hostish(host):
+            return Logs(request_id=first.strip("`'\""), host=host)
+    if keyword == "purge" and len(args) == 1 and _hostish(first):
+        return Purge(target=first)
+    return None
+
+
+def _hostish(word: str) -> bool:
+    """A URL, or a dotted name (the handler checks it properly)."""
+    return _URL.fullmatch(word) is not None or _HOSTISH.match(word) is not None
 
 
 def _zh_duration(raw: str) -> float | None:

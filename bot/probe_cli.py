@@ -23,6 +23,7 @@ from typing import TextIO
 from bot.chat.services import diagnoser_of
 from bot.chat.words import phase
 from bot.diagnosis import diagnose
+from bot.edgeone.settings import EdgeOneSettings
 from bot.i18n.catalogue import texts
 from bot.i18n.language import Choice, Language
 from bot.knowledge.compiled import load_matcher
@@ -162,7 +163,8 @@ def run_probe_command(
     lang: Language = "en" if language == "auto" else language
     try:
         settings = settings_from_args(args, dict(os.environ))
-    except ValueError as exc:
+        api = EdgeOneSettings.from_env(os.environ)  # None without credentials
+    except ValueError as exc:  # SettingsError too: it names the variable
         print(f"eo-bot probe: {exc}", file=sys.stderr)
         return EXIT_USAGE
     kb = load_matcher().kb
@@ -181,11 +183,27 @@ def run_probe_command(
         print(f"eo-bot probe: refused: {exc.reason}", file=sys.stderr)
         return EXIT_USAGE
     diagnosis = diagnoser_of(diagnose, kb)(report, args.code, lang)
+    if not args.json:
+        print(render_probe(report, diagnosis, style=style, language=lang), file=out, flush=True)
+    if api is not None:
+        from bot.edgeone_cli import print_probe_view  # the API stack loads only with credentials
+
+        print_probe_view(
+            report,
+            diagnosis,
+            out,
+            settings=api,
+            probe_settings=settings,
+            kb=kb,
+            stated_code=args.code,
+            as_json=args.json,
+            style=style,
+            language=lang,
+        )
+        return EXIT_OK
     if args.json:
         json.dump(probe_dict(report, diagnosis), out, indent=2, ensure_ascii=False)
         out.write("\n")
-    else:
-        print(render_probe(report, diagnosis, style=style, language=lang), file=out)
     return EXIT_OK
 
 

@@ -230,7 +230,7 @@ def test_top_level_help_says_what_a_bare_eo_bot_does() -> None:
     text = " ".join(result.stdout.split())
     assert "Without a command, eo-bot runs `serve` when SLACK_BOT_TOKEN is set" in text
     assert "the local `console` otherwise" in text
-    for command in ("ask", "probe", "console", "serve", "kb"):
+    for command in ("ask", "probe", "zone", "logs", "console", "serve", "kb"):
         assert f"\n    {command} " in result.stdout, command
 
 
@@ -238,7 +238,7 @@ def _variables_read_by(*modules: str) -> set[str]:
     found: set[str] = set()
     for module in modules:
         source = (ROOT / module).read_text(encoding="utf-8")
-        found |= set(re.findall(r"\"((?:SLACK|EO)_[A-Z_]*[A-Z]|PORT)\"", source))
+        found |= set(re.findall(r"\"((?:SLACK|EO|TENCENTCLOUD)_[A-Z_]*[A-Z]|PORT)\"", source))
     return found
 
 
@@ -247,7 +247,11 @@ def test_serve_help_lists_every_setting_the_bot_reads() -> None:
     assert result.returncode == 0
     listed = set(re.findall(r"^  ([A-Z][A-Z_]+) ", result.stdout, re.MULTILINE))
     read = _variables_read_by(
-        "bot/config.py", "bot/probe/runner.py", "bot/knowledge/loader.py", "bot/cli.py"
+        "bot/config.py",
+        "bot/probe/runner.py",
+        "bot/knowledge/loader.py",
+        "bot/cli.py",
+        "bot/edgeone/settings.py",
     )
     assert len(read) >= 20  # the scan found the settings
     assert read <= listed, read - listed

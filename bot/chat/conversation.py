@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.chat import buttons
+from bot.chat import buttons, edgeone
 from bot.chat.alerts import Alert
 from bot.chat.probing import ProbeRun, admit, cannot_post, refused
 from bot.chat.replies import (
@@ -36,7 +36,20 @@ from bot.chat.watching import WatchLoop
 from bot.chat.words import span
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
-from bot.intent import Ask, Empty, Help, Intent, Invalid, Probe, Unwatch, Watch, parse
+from bot.intent import (
+    Ask,
+    Empty,
+    Help,
+    Intent,
+    Invalid,
+    Logs,
+    Probe,
+    Purge,
+    Unwatch,
+    Watch,
+    Zone,
+    parse,
+)
 from bot.ops.logging import bind_request
 from bot.ops.metrics import METRICS
 from bot.probe.safety import TargetRefused, parse_target
@@ -71,6 +84,8 @@ class Conversation:
             await self.watch(turn, request, intent.duration)
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn, language)
+        elif isinstance(intent, Zone | Logs | Purge):
+            await edgeone.handle(self.services, self.surface, turn, intent, language)
 
     async def answer_now(self, turn: Turn) -> tuple[Reply, bool] | None:
         """The whole answer to ``turn`` when it needs no waiting (a question, help, a refusal)
@@ -86,7 +101,7 @@ class Conversation:
         self, turn: Turn, intent: Intent, language: Language
     ) -> tuple[Reply, bool] | None:
         if isinstance(intent, Help | Empty):
-            return HelpReply(language=language), False
+            return HelpReply(language=language, edgeone=self.services.edgeone is not None), False
         if isinstance(intent, Invalid):
             return Notice(intent.problem, language=language), False
         if isinstance(intent, Ask):

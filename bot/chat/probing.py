@@ -11,6 +11,9 @@ watches. ``ProbeRun`` adds the conversation around it:
 
 Everything is said in the request's language (``ProbeRequest.language``): the progress, the
 diagnosis, its buttons and any refusal or error.
+
+With EdgeOne API credentials, the diagnosis then gets EdgeOne's view (``bot.chat.edgeone``):
+after it is posted, so the first answer never waits for the API.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.chat.edgeone import add_view
 from bot.chat.history import RecentProbe
 from bot.chat.replies import (
     Notice,
@@ -257,13 +261,25 @@ class ProbeRun:
             return
         await remember(self.services, turn.user, outcome, turn.channel, self.reply_thread)
         if turn.thread is None:
-            await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
+            ref = await self.surface.post(turn.channel, outcome, thread=self.progress_ref)
             summary = ProbeSummary(
                 self.request.url, outcome.diagnosis, user=turn.user or None, language=language
             )
             await progress.finish(summary)
         else:
+            ref = self.progress_ref
             await progress.finish(outcome)
+        summary_ref = self.progress_ref if turn.thread is None else None
+        await add_view(
+            self.services,
+            self.surface,
+            outcome,
+            channel=turn.channel,
+            ref=ref,
+            thread=self.reply_thread,
+            summary=summary_ref,
+            user=turn.user or None,
+        )
 
     async def report_error(self, exc: BaseException) -> None:
         language = self.request.language

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.chat.alerts import Alert
+from bot.chat.edgeone_replies import EdgeOneAddendum, EdgeOneReply
 from bot.chat.snapshot import Change, Snapshot
 from bot.diagnosis import Diagnosis
 from bot.i18n.language import Language
@@ -50,6 +51,7 @@ class EntryReply:
 @dataclass(frozen=True, slots=True)
 class HelpReply:
     language: Language = "en"
+    edgeone: bool = False  # EdgeOne API credentials are set: list its commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class ProbeOutcome:
     change: Change | None = None
     watch: WatchInfo | None = None
     buttons: bool = True  # "Probe again", "Compare with origin", "Share in channel"
+    edgeone: EdgeOneAddendum | None = None  # EdgeOne's view, added once its calls returned
 
     @property
     def language(self) -> Language:
@@ -162,4 +165,5 @@ Reply = (
     | SharedVerdict
     | AlertReply
     | WatchEvent
+    | EdgeOneReply
 )

@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.chat.tasks import Tasks
 from bot.chat.watches import WatchSettings
@@ -23,6 +23,9 @@ from bot.probe.runner import ProbeSettings, ProgressCallback, probe
 from bot.probe.safety import ProbePolicy
 from bot.state.base import Dedupe, ProbeCap, RateLimit, RecentProbes, WatchStore
 from bot.state.memory import ConcurrencyCap, History, MemoryWatches, RateLimiter, Seen
+
+if TYPE_CHECKING:
+    from bot.chat.edgeone import EdgeOneChat
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class Services:
     watch_store: WatchStore = field(default_factory=MemoryWatches)
     replica: str = "local"
     progress_interval: float = 1.0  # seconds between two updates of a probe's progress message
+    edgeone: EdgeOneChat | None = None  # EdgeOne's API (bot.chat.edgeone); None: no credentials
 
     @classmethod
     def build(

@@ -1,9 +1,10 @@
 """The loop of one watch: probe, compare with the last result, tell the thread, stop when done.
 
-A watch posts its first diagnosis in full (with a Cancel button), then only news: a changed
-outcome, the recovery (and it stops), the end of its time, a cancel, or a shutdown. Timing jitter
-is not news (``Snapshot``/``compare`` decide). A cancel or a shutdown interrupts a probe in flight,
-so stopping never waits for a slow target.
+A watch posts its first diagnosis in full (with a Cancel button, and EdgeOne's view when the API
+is set up: only on this first probe, the rounds after it would ask the same), then only news: a
+changed outcome, the recovery (and it stops), the end of its time, a cancel, or a shutdown. Timing
+jitter is not news (``Snapshot``/``compare`` decide). A cancel or a shutdown interrupts a probe in
+flight, so stopping never waits for a slow target.
 
 The first probe was asked for by a person: it holds the slot the conversation admitted it with,
 and the loop gives that slot back as soon as the first probe is done. Every later round takes a
@@ -33,6 +34,7 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
+from bot.chat.edgeone import add_view
 from bot.chat.probing import observe, outcome_of, refused, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
@@ -158,6 +160,18 @@ class WatchLoop:
         await self._commit()
         await remember(self.services, w.user, outcome, w.channel, w.thread)
         await self.surface.update(w.channel, w.first_ref, outcome)
+        shown = await self._interruptible(
+            add_view(
+                self.services,
+                self.surface,
+                outcome,
+                channel=w.channel,
+                ref=w.first_ref,
+                thread=w.thread,
+            )
+        )
+        if shown is not None:
+            w.first = shown  # the Cancel button comes off this one, view and all
         if outcome.snapshot.healthy:
             _ = texts(w.language)
             await self._end("recovered", detail=_("it already answers normally, so I stopped"))

@@ -7,7 +7,9 @@
 - ``zones``: host → zone and acceleration domain, cached.
 - ``view``: one question per method and ``EdgeOne.gather`` asking them all within a budget.
 - ``findings``: pure rules turning facts (and a probe of the configured origin) into findings;
-  ``assess``: whether they confirm, refute or sharpen the probe's code and side.
+  ``compare``: that probe of the configured origin, through the probe's own policy;
+  ``evidence``: the view as the facts the verdict weighs (``bot.diagnosis`` confirms, refutes or
+  sharpens; nothing here weighs); ``revise``: a probe's diagnosis made again with all of that.
 - ``trend``: the last hour of traffic and its 5xx outbreak; ``purge``: the guarded cache purge.
 
 No Slack here and no rendering (that is ``bot.render.edgeone``). Importing the package costs

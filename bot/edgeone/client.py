@@ -75,6 +75,8 @@ from bot.edgeone.shapes import (
     TopDataRecordShape,
     ZoneShape,
 )
+from bot.i18n.catalogue import N_
+from bot.i18n.phrase import Phrase, phrase
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +92,17 @@ ListFilter = tuple[str, Sequence[str]]
 _S = TypeVar("_S", bound=Shape)
 
 _AUTH_REASONS = {
-    "AuthFailure.SecretIdNotFound": "this SecretId does not exist or is disabled",
-    "AuthFailure.InvalidSecretId": "this is not a valid SecretId",
-    "AuthFailure.SignatureFailure": "the SecretKey does not belong to this SecretId",
-    "AuthFailure.SignatureExpire": (
+    "AuthFailure.SecretIdNotFound": N_("this SecretId does not exist or is disabled"),
+    "AuthFailure.InvalidSecretId": N_("this is not a valid SecretId"),
+    "AuthFailure.SignatureFailure": N_("the SecretKey does not belong to this SecretId"),
+    "AuthFailure.SignatureExpire": N_(
         "the request's timestamp is more than 5 minutes off: check this machine's clock"
     ),
-    "AuthFailure.TokenFailure": "the session token is invalid or has expired",
-    "AuthFailure.InvalidAuthorization": "the request's signature header was not accepted",
-    "AuthFailure.MFAFailure": "the key requires an MFA check the bot cannot pass",
+    "AuthFailure.TokenFailure": N_("the session token is invalid or has expired"),
+    "AuthFailure.InvalidAuthorization": N_("the request's signature header was not accepted"),
+    "AuthFailure.MFAFailure": N_("the key requires an MFA check the bot cannot pass"),
 }
+_AUTH_REJECTED = N_("the credentials were not accepted")
 _SECRET_HEADERS = re.compile(r"(?im)^(authorization|x-tc-token)\s*:.*$")
 
 
@@ -371,8 +374,14 @@ class EdgeOneClient:
         wait = self._quiet_until - self._clock()
         if wait > 0:
             raise RateLimited(
-                f"EdgeOne API asked the bot to slow down; it waits {wait:.0f} s more before "
-                f"calling {action} again",
+                phrase(
+                    N_(
+                        "EdgeOne API asked the bot to slow down; it waits {seconds:.0f} s more "
+                        "before calling {action} again"
+                    ),
+                    seconds=wait,
+                    action=action,
+                ),
                 action=action,
             )
         started = time.perf_counter()
@@ -385,43 +394,54 @@ class EdgeOneClient:
             raise self._timed_out(action) from None
         except httpx.HTTPError as exc:
             raise Unreachable(
-                f"EdgeOne API at {self.settings.endpoint.netloc} could not be reached for "
-                f"{action}: {_transport_reason(exc)}",
+                phrase(
+                    N_("EdgeOne API at {endpoint} could not be reached for {action}: {reason}"),
+                    endpoint=self.settings.endpoint.netloc,
+                    action=action,
+                    reason=_transport_reason(exc),
+                ),
                 action=action,
             ) from None
         except self._sdk_error as exc:
             raise self._from_sdk(action, exc) from None
         # The SDK parses the answer itself when its Content-Type is exactly application/json.
         except ValueError:
-            raise _malformed(action, "is not JSON") from None
+            raise _malformed(action, phrase(N_("is not JSON"))) from None
         except (KeyError, TypeError):
-            raise _malformed(action, "is not shaped like an API answer") from None
+            raise _malformed(action, phrase(N_("is not shaped like an API answer"))) from None
         log.debug("EdgeOne API %s answered in %.0f ms", action, _ms(started))
         return self._read(action, data, shape)
 
     def _read(self, action: str, data: object, shape: type[_S]) -> _S:
         response = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
-            raise _malformed(action, "has no Response object")
+            raise _malformed(action, phrase(N_("has no Response object")))
         error = response.get("Error")
         request_id = _text(response.get("RequestId"))
         if error is not None:
             if not isinstance(error, dict) or not isinstance(error.get("Code"), str):
-                raise _malformed(action, "holds an error without a code")
+                raise _malformed(action, phrase(N_("holds an error without a code")))
             raise self._classify(action, error["Code"], _text(error.get("Message")), request_id)
         try:
             return shape.model_validate(response)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "Response"
-            raise _malformed(action, f"has {where} that is {first['type']}") from None
+            what = phrase(N_("has {field} that is {problem}"), field=where, problem=first["type"])
+            raise _malformed(action, what) from None
 
     def _from_sdk(self, action: str, exc: Exception) -> EdgeOneError:
         code = str(getattr(exc, "code", "") or "")
         if code in ("ServerNetworkError", "ClientNetworkError"):
             return Unreachable(
-                f"EdgeOne API at {self.settings.endpoint.netloc} answered {action} with an HTTP "
-                "error instead of an API answer",
+                phrase(
+                    N_(
+                        "EdgeOne API at {endpoint} answered {action} with an HTTP error instead "
+                        "of an API answer"
+                    ),
+                    endpoint=self.settings.endpoint.netloc,
+                    action=action,
+                ),
                 action=action,
                 code=code,
             )
@@ -444,36 +464,75 @@ class EdgeOneClient:
             ("UnauthorizedOperation", "OperationDenied")
         ):
             return NotAuthorized(
-                f"the API key {hint} may not call {action}: add teo:{action} to its CAM policy",
+                phrase(
+                    N_("the API key {key} may not call {action}: add {cam} to its CAM policy"),
+                    key=hint,
+                    action=action,
+                    cam=f"teo:{action}",
+                ),
                 **extra,
             )
         if code.startswith("AuthFailure"):
-            reason = _AUTH_REASONS.get(code, "the credentials were not accepted")
+            reason = _AUTH_REASONS.get(code, _AUTH_REJECTED)
             return CredentialsRejected(
-                f"EdgeOne API rejected the credentials (SecretId {hint}): {reason}", **extra
+                phrase(
+                    N_("EdgeOne API rejected the credentials (SecretId {key}): {reason}"),
+                    key=hint,
+                    reason=phrase(reason),
+                ),
+                **extra,
             )
         if code.startswith("ResourceNotFound") or code.endswith("ZoneNotFound"):
             return NotInZones(
-                f"EdgeOne does not know what {action} asked about in these zones ({code})", **extra
+                phrase(
+                    N_("EdgeOne does not know what {action} asked about in these zones ({code})"),
+                    action=action,
+                    code=code,
+                ),
+                **extra,
             )
         if code.startswith("RequestLimitExceeded"):
             self._quiet_until = self._clock() + self._backoff
             return RateLimited(
-                f"EdgeOne API rate limit reached on {action}; the bot backs off for "
-                f"{self._backoff:.0f} s, try again after that",
+                phrase(
+                    N_(
+                        "EdgeOne API rate limit reached on {action}; the bot backs off for "
+                        "{seconds:.0f} s, try again after that"
+                    ),
+                    action=action,
+                    seconds=self._backoff,
+                ),
                 **extra,
             )
         if code.startswith("InternalError"):
             return ApiError(
-                f"EdgeOne API had an internal error on {action}; try again in a moment", **extra
+                phrase(
+                    N_("EdgeOne API had an internal error on {action}; try again in a moment"),
+                    action=action,
+                ),
+                **extra,
             )
         if code.startswith("LimitExceeded"):
-            return ApiError(f"EdgeOne refused {action}: a quota is used up ({code})", **extra)
-        return ApiError(f"EdgeOne API refused {action} ({code})", **extra)
+            return ApiError(
+                phrase(
+                    N_("EdgeOne refused {action}: a quota is used up ({code})"),
+                    action=action,
+                    code=code,
+                ),
+                **extra,
+            )
+        return ApiError(
+            phrase(N_("EdgeOne API refused {action} ({code})"), action=action, code=code), **extra
+        )
 
     def _timed_out(self, action: str) -> ApiTimeout:
         return ApiTimeout(
-            f"EdgeOne API did not answer {action} within {self._timeout:g} s", action=action
+            phrase(
+                N_("EdgeOne API did not answer {action} within {seconds:g} s"),
+                action=action,
+                seconds=self._timeout,
+            ),
+            action=action,
         )
 
 
@@ -485,30 +544,33 @@ def _query_filters(filters: Sequence[QueryFilter]) -> list[dict[str, Any]]:
     return [{"Key": key, "Operator": op, "Value": list(values)} for key, op, values in filters]
 
 
-def _malformed(action: str, what: str) -> MalformedAnswer:
-    return MalformedAnswer(f"EdgeOne API's answer to {action} {what}", action=action)
+def _malformed(action: str, what: Phrase) -> MalformedAnswer:
+    return MalformedAnswer(
+        phrase(N_("EdgeOne API's answer to {action} {what}"), action=action, what=what),
+        action=action,
+    )
 
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _transport_reason(exc: httpx.HTTPError) -> str:
+def _transport_reason(exc: httpx.HTTPError) -> Phrase:
     """Why no HTTP answer came, in words (never the request: it carries the signature)."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return "its TLS certificate is not trusted"
+            return phrase(N_("its TLS certificate is not trusted"))
         if isinstance(cause, ssl.SSLError):
-            return "the TLS handshake failed"
+            return phrase(N_("the TLS handshake failed"))
         if isinstance(cause, ConnectionRefusedError):
-            return "the connection was refused"
+            return phrase(N_("the connection was refused"))
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.ConnectError):
-        return "no connection could be made"
+        return phrase(N_("no connection could be made"))
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection without an answer"
-    return "the connection failed"
+        return phrase(N_("the server closed the connection without an answer"))
+    return phrase(N_("the connection failed"))
 
 
 def _ms(started: float) -> float:

@@ -12,15 +12,19 @@ Every failure of a call becomes one of these, never an SDK or httpx exception::
     ├── MalformedAnswer          an answer that is not the API's JSON or not the expected shape
     └── ApiError                 any other error code the API returned (InvalidParameter, …)
 
-Messages never hold a secret: the SecretId shows as its last four characters, and text the API
-sent back (``detail``) is cleaned of the credentials before it is kept. ``problem()`` turns an error
-into plain data (:class:`Problem`) that results and caches can hold without a traceback.
+Messages are phrases (``bot.i18n.phrase.Phrase``), worded in the reader's language when shown;
+``str(exc)`` is the English, for logs. Messages never hold a secret: the SecretId shows as its
+last four characters, and text the API sent back (``detail``) is cleaned of the credentials before
+it is kept. ``problem()`` turns an error into plain data (:class:`Problem`) that results and
+caches can hold without a traceback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from bot.i18n.phrase import Phrase
 
 ProblemKind = Literal[
     "credentials",
@@ -37,31 +41,33 @@ ProblemKind = Literal[
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Why one question got no answer; ``message`` is ready to show (it is our own wording)."""
+    """Why one question got no answer; ``message`` is our own wording, said in the reader's
+    language (``message.say(language)``)."""
 
     kind: ProblemKind
-    message: str
+    message: Phrase
     action: str | None = None
     code: str | None = None  # the API's error code, when it sent one
     request_id: str | None = None  # quote it to Tencent Cloud support
 
 
 class EdgeOneError(Exception):
-    """The API did not answer. ``str(exc)`` is the worded reason; ``detail`` is the API's own text
-    (network text: escape it before showing), ``code`` its error code."""
+    """The API did not answer. ``message`` is the worded reason (``str(exc)`` in English);
+    ``detail`` is the API's own text (network text: escape it before showing), ``code`` its error
+    code."""
 
     kind: ProblemKind = "api_error"
 
     def __init__(
         self,
-        message: str,
+        message: Phrase,
         *,
         action: str | None = None,
         code: str | None = None,
         detail: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.message = message
         self.action = action
         self.code = code
@@ -109,7 +115,7 @@ class ApiError(EdgeOneError):
     kind: ProblemKind = "api_error"
 
 
-def not_asked(reason: str) -> Problem:
+def not_asked(reason: Phrase) -> Problem:
     """A question that could not be put because an earlier answer was missing (no zone, …)."""
     return Problem("skipped", reason)
 

@@ -1,9 +1,10 @@
 """What EdgeOne's own answers say is wrong (or right), as findings a verdict can weigh.
 
 Every function here is pure: facts in, findings out. A :class:`Finding` is one plain sentence
-(no markup; it holds names the API sent, so renderers escape the whole sentence) with the side it
-points at and the EdgeOne codes it explains, so the verdict can confirm, refute or sharpen what
-the probe concluded.
+(a :class:`~bot.i18n.phrase.Phrase`, worded in the reader's language when shown; no markup; it
+holds names the API sent, so renderers escape the whole sentence) with the side it points at and
+the EdgeOne codes it explains: the mismatches the view lists. The verdict does not
+read findings; it weighs the facts themselves (``bot.edgeone.evidence``).
 
 Mismatches that need the origin itself (does the HTTPS origin-pull port speak HTTP? does the
 origin serve the Host header EdgeOne sends?) cannot be settled from the API alone: for those,
@@ -27,6 +28,8 @@ from bot.edgeone.facts import (
     ZoneFact,
 )
 from bot.edgeone.trend import TrendFact, describe, outbreak
+from bot.i18n.catalogue import N_
+from bot.i18n.phrase import Phrase, counted, phrase
 from bot.probe.errors import PLAIN_ON_TLS_PORT
 from bot.probe.models import ProbeResult
 
@@ -35,14 +38,15 @@ Side = Literal["origin", "edge", "network", "dns", "client", "none"]
 CERT_WARN_DAYS = 14
 MAX_RANGES_SHOWN = 12
 
+# Server header marks of other CDNs and their names (product names; the descriptive ones marked).
 _OTHER_CDNS = {
     "cloudflare": "Cloudflare",
     "akamaighost": "Akamai",
     "cloudfront": "CloudFront",
     "fastly": "Fastly",
-    "varnish": "a Varnish cache (Fastly or your own)",
-    "nws": "Tencent Cloud CDN",
-    "tengine": "Alibaba Cloud CDN (Tengine)",
+    "varnish": N_("a Varnish cache (Fastly or your own)"),
+    "nws": N_("Tencent Cloud CDN"),
+    "tengine": N_("Alibaba Cloud CDN (Tengine)"),
     "bunnycdn": "Bunny CDN",
 }
 # TLS errors that mean "the other side answered in plain text".
@@ -54,10 +58,10 @@ _PLAINTEXT_TLS = (PLAIN_ON_TLS_PORT.lower(),)
 class Finding:
     kind: str
     severity: Severity
-    text: str  # one plain sentence, API names inside: escape it whole when showing it
+    text: Phrase  # one plain sentence, API names inside: escape it whole when showing it
     side: Side | None = None  # who this points at, when it points at someone
     codes: tuple[int, ...] = ()  # EdgeOne codes it explains or predicts
-    fix: str | None = None  # what to do, plain text
+    fix: Phrase | None = None  # what to do, plain text
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +95,22 @@ class OriginToCheck:
 def zone_findings(zone: ZoneFact) -> list[Finding]:
     if zone.serving:
         return []
-    state = (
-        "paused"
+    state: Phrase | str = (
+        phrase(N_("paused"))
         if zone.paused or zone.active_status == "paused"
-        else (zone.status or zone.active_status or "not active")
+        else (zone.status or zone.active_status or phrase(N_("not active")))
     )
     return [
         Finding(
             "zone_not_serving",
             "problem",
-            f"The EdgeOne zone {zone.name or zone.zone_id} is {state}: EdgeOne does not "
-            "accelerate its domains",
+            phrase(
+                N_("The EdgeOne zone {zone} is {state}: EdgeOne does not accelerate its domains"),
+                zone=zone.name or zone.zone_id,
+                state=state,
+            ),
             side="edge",
-            fix="Enable the zone in the EdgeOne console (or finish its activation)",
+            fix=phrase(N_("Enable the zone in the EdgeOne console (or finish its activation)")),
         )
     ]
 
@@ -119,9 +126,12 @@ def domain_findings(
             Finding(
                 "domain_offline",
                 "problem",
-                f"The acceleration domain {domain.name} is disabled (offline) in EdgeOne",
+                phrase(
+                    N_("The acceleration domain {domain} is disabled (offline) in EdgeOne"),
+                    domain=domain.name,
+                ),
                 side="edge",
-                fix="Enable the domain under Domain Service > Domain Management",
+                fix=phrase(N_("Enable the domain under Domain Service > Domain Management")),
             )
         )
     elif status == "init":
@@ -129,8 +139,13 @@ def domain_findings(
             Finding(
                 "domain_inactive",
                 "problem",
-                f"The acceleration domain {domain.name} is not active yet: its zone awaits "
-                "activation",
+                phrase(
+                    N_(
+                        "The acceleration domain {domain} is not active yet: its zone awaits "
+                        "activation"
+                    ),
+                    domain=domain.name,
+                ),
                 side="edge",
             )
         )
@@ -139,8 +154,13 @@ def domain_findings(
             Finding(
                 "domain_deploying",
                 "info",
-                f"The configuration of {domain.name} is being deployed; edge nodes may still "
-                "serve the previous one for a few minutes",
+                phrase(
+                    N_(
+                        "The configuration of {domain} is being deployed; edge nodes may still "
+                        "serve the previous one for a few minutes"
+                    ),
+                    domain=domain.name,
+                ),
             )
         )
     out += _protocol_findings(domain)
@@ -153,30 +173,50 @@ def _protocol_findings(domain: DomainConfig) -> list[Finding]:
     protocol = (domain.protocol or "").upper()
     http_443 = domain.http_port == 443 and protocol in ("HTTP", "FOLLOW")
     https_80 = domain.https_port == 80 and protocol in ("HTTPS", "FOLLOW")
-    when_http = " for clients that use http" if protocol == "FOLLOW" else ""
-    when_https = " for clients that use https" if protocol == "FOLLOW" else ""
+    follow = protocol == "FOLLOW"
     if http_443:
+        text = (
+            N_(
+                "EdgeOne pulls from the origin over plain HTTP to port 443 for clients that use "
+                "http; that port normally speaks TLS, so the origin answers 400 or drops the "
+                "connection"
+            )
+            if follow
+            else N_(
+                "EdgeOne pulls from the origin over plain HTTP to port 443; that port normally "
+                "speaks TLS, so the origin answers 400 or drops the connection"
+            )
+        )
         out.append(
             Finding(
                 "pull_http_to_443",
                 "problem",
-                f"EdgeOne pulls from the origin over plain HTTP to port 443{when_http}; that port "
-                "normally speaks TLS, so the origin answers 400 or drops the connection",
+                phrase(text),
                 side="origin",
                 codes=(400, 502, 520),
-                fix="Set the HTTP origin-pull port to 80 (or pull over HTTPS to 443)",
+                fix=phrase(N_("Set the HTTP origin-pull port to 80 (or pull over HTTPS to 443)")),
             )
         )
     if https_80:
+        text = (
+            N_(
+                "EdgeOne pulls from the origin over HTTPS to port 80 for clients that use https; "
+                "that port normally speaks plain HTTP, so the TLS handshake fails"
+            )
+            if follow
+            else N_(
+                "EdgeOne pulls from the origin over HTTPS to port 80; that port normally speaks "
+                "plain HTTP, so the TLS handshake fails"
+            )
+        )
         out.append(
             Finding(
                 "pull_https_to_80",
                 "problem",
-                f"EdgeOne pulls from the origin over HTTPS to port 80{when_https}; that port "
-                "normally speaks plain HTTP, so the TLS handshake fails",
+                phrase(text),
                 side="origin",
                 codes=(525,),
-                fix="Set the HTTPS origin-pull port to 443 (or pull over HTTP to 80)",
+                fix=phrase(N_("Set the HTTPS origin-pull port to 443 (or pull over HTTP to 80)")),
             )
         )
     return out
@@ -185,18 +225,29 @@ def _protocol_findings(domain: DomainConfig) -> list[Finding]:
 def _cert_findings(domain: DomainConfig, *, now: datetime, days: int) -> list[Finding]:
     out: list[Finding] = []
     for cert in domain.certs:
-        name = cert.alias or cert.cert_id or "the edge certificate"
+        name: Phrase | str = cert.alias or cert.cert_id or phrase(N_("(unnamed)"))
         status = (cert.status or "").lower()
         if status in ("failed", "issued"):
-            what = "failed to be issued" if status == "failed" else "failed to be bound"
+            text = (
+                N_(
+                    "The edge certificate {name} of {domain} failed to be issued: clients get a "
+                    "certificate error over https"
+                )
+                if status == "failed"
+                else N_(
+                    "The edge certificate {name} of {domain} failed to be bound: clients get a "
+                    "certificate error over https"
+                )
+            )
             out.append(
                 Finding(
                     "cert_failed",
                     "problem",
-                    f"The edge certificate {name} of {domain.name} {what}: clients get a "
-                    "certificate error over https",
+                    phrase(text, name=name, domain=domain.name),
                     side="edge",
-                    fix="Re-apply or re-deploy the certificate under HTTPS configuration",
+                    fix=phrase(
+                        N_("Re-apply or re-deploy the certificate under HTTPS configuration")
+                    ),
                 )
             )
         if cert.expires_at is None:
@@ -207,10 +258,14 @@ def _cert_findings(domain: DomainConfig, *, now: datetime, days: int) -> list[Fi
                 Finding(
                     "cert_expired",
                     "problem",
-                    f"The edge certificate {name} of {domain.name} expired on "
-                    f"{cert.expires_at:%Y-%m-%d}",
+                    phrase(
+                        N_("The edge certificate {name} of {domain} expired on {date:%Y-%m-%d}"),
+                        name=name,
+                        domain=domain.name,
+                        date=cert.expires_at,
+                    ),
                     side="edge",
-                    fix="Renew or replace the certificate in EdgeOne",
+                    fix=phrase(N_("Renew or replace the certificate in EdgeOne")),
                 )
             )
         elif left <= timedelta(days=days):
@@ -218,38 +273,80 @@ def _cert_findings(domain: DomainConfig, *, now: datetime, days: int) -> list[Fi
                 Finding(
                     "cert_expiring",
                     "warning",
-                    f"The edge certificate {name} of {domain.name} expires on "
-                    f"{cert.expires_at:%Y-%m-%d} (in {_days(left)})",
+                    phrase(
+                        N_(
+                            "The edge certificate {name} of {domain} expires on "
+                            "{date:%Y-%m-%d} (in {left})"
+                        ),
+                        name=name,
+                        domain=domain.name,
+                        date=cert.expires_at,
+                        left=_days(left),
+                    ),
                     side="edge",
-                    fix="Renew it before then; managed certificates renew themselves unless "
-                    "validation fails",
+                    fix=phrase(
+                        N_(
+                            "Renew it before then; managed certificates renew themselves unless "
+                            "validation fails"
+                        )
+                    ),
                 )
             )
     return out
 
 
 def cname_findings(cname: CnameFact) -> list[Finding]:
-    target = f" ({cname.cname})" if cname.cname else ""
     if cname.status == "moved":
+        text = (
+            phrase(
+                N_(
+                    "{record} no longer points at the CNAME EdgeOne gave it ({cname}): requests "
+                    "do not reach EdgeOne"
+                ),
+                record=cname.record,
+                cname=cname.cname,
+            )
+            if cname.cname
+            else phrase(
+                N_(
+                    "{record} no longer points at the CNAME EdgeOne gave it: requests do not "
+                    "reach EdgeOne"
+                ),
+                record=cname.record,
+            )
+        )
         return [
             Finding(
                 "cname_moved",
                 "problem",
-                f"{cname.record} no longer points at the CNAME EdgeOne gave it{target}: "
-                "requests do not reach EdgeOne",
+                text,
                 side="dns",
-                fix="Point the record's CNAME back at EdgeOne's, at your DNS provider",
+                fix=phrase(N_("Point the record's CNAME back at EdgeOne's, at your DNS provider")),
             )
         ]
     if cname.status == "invalid":
+        text = (
+            phrase(
+                N_(
+                    "{record} points at a CNAME EdgeOne assigned to another domain; use its own "
+                    "({cname})"
+                ),
+                record=cname.record,
+                cname=cname.cname,
+            )
+            if cname.cname
+            else phrase(
+                N_("{record} points at a CNAME EdgeOne assigned to another domain; use its own"),
+                record=cname.record,
+            )
+        )
         return [
             Finding(
                 "cname_invalid",
                 "problem",
-                f"{cname.record} points at a CNAME EdgeOne assigned to another domain; "
-                f"use its own{target}",
+                text,
                 side="dns",
-                fix="Set the record's CNAME to the one EdgeOne shows for this domain",
+                fix=phrase(N_("Set the record's CNAME to the one EdgeOne shows for this domain")),
             )
         ]
     return []
@@ -259,35 +356,64 @@ def acl_findings(acl: OriginACLFact, *, domain: str | None, now: datetime) -> li
     """Origin protection: on for this domain, and a planned change of the ranges."""
     if not acl.on or (domain is not None and not acl.covers(domain)):
         return []
-    out = [
-        Finding(
-            "acl_on",
-            "info",
-            f"Origin protection is on: the origin firewall must allow EdgeOne's "
-            f"{_count(len(acl.current.all), 'origin-pull range')}"
-            + (f" (version {acl.version})" if acl.version else ""),
-            side="origin",
-            codes=(522,),
+    ranges = counted(
+        len(acl.current.all), N_("{count} origin-pull range"), N_("{count} origin-pull ranges")
+    )
+    text = (
+        phrase(
+            N_(
+                "Origin protection is on: the origin firewall must allow EdgeOne's {ranges} "
+                "(version {version})"
+            ),
+            ranges=ranges,
+            version=acl.version,
         )
-    ]
+        if acl.version
+        else phrase(
+            N_("Origin protection is on: the origin firewall must allow EdgeOne's {ranges}"),
+            ranges=ranges,
+        )
+    )
+    out = [Finding("acl_on", "info", text, side="origin", codes=(522,))]
     planned = acl.planned
     if planned is not None and (planned.added or planned.removed):
-        when = f"on {planned.active_at:%Y-%m-%d %H:%M} UTC" if planned.active_at else "soon"
-        past = planned.active_at is not None and planned.active_at <= now
-        added = _ranges(planned.added.all)
-        text = f"EdgeOne changes its origin-pull ranges {when}" + (" (already due)" if past else "")
-        if added:
-            text += f": add {added} to the origin firewall"
+        if planned.active_at is None:
+            change = phrase(N_("EdgeOne changes its origin-pull ranges soon"))
+        elif planned.active_at <= now:
+            change = phrase(
+                N_(
+                    "EdgeOne changes its origin-pull ranges on {when:%Y-%m-%d %H:%M} UTC "
+                    "(already due)"
+                ),
+                when=planned.active_at,
+            )
+        else:
+            change = phrase(
+                N_("EdgeOne changes its origin-pull ranges on {when:%Y-%m-%d %H:%M} UTC"),
+                when=planned.active_at,
+            )
+        if planned.added:
+            change = phrase(
+                N_("{change}: add {ranges} to the origin firewall"),
+                change=change,
+                ranges=_ranges(planned.added.all),
+            )
         if planned.removed:
-            text += f"; {_count(len(planned.removed.all), 'range')} removed"
+            removed = counted(len(planned.removed.all), N_("{count} range"), N_("{count} ranges"))
+            change = phrase(N_("{change}; {removed} removed"), change=change, removed=removed)
         out.append(
             Finding(
                 "acl_change_planned",
                 "warning",
-                text,
+                change,
                 side="origin",
                 codes=(522,),
-                fix="Allow the new ranges before the date, then confirm the update in the console",
+                fix=phrase(
+                    N_(
+                        "Allow the new ranges before the date, then confirm the update in the "
+                        "console"
+                    )
+                ),
             )
         )
     return out
@@ -310,38 +436,53 @@ def edge_ip_findings(
             Finding(
                 "edge_ip",
                 "info",
-                f"{fact.ip}, the address that answered, is an EdgeOne node",
+                phrase(N_("{ip}, the address that answered, is an EdgeOne node"), ip=fact.ip),
                 side=None,
             )
         ]
     cdn = _other_cdn(server)
     side: Side
+    why: Phrase
     if cdn is not None:
-        why, side = f"{cdn} answered (Server: {server}), so another CDN is in front", "dns"
+        why = phrase(
+            N_("{cdn} answered (Server: {server}), so another CDN is in front"),
+            cdn=phrase(cdn),
+            server=server,
+        )
+        side = "dns"
     elif cname is not None and cname.status in ("moved", "invalid"):
-        why = "the DNS record no longer points at EdgeOne (CheckCnameStatus says so)"
+        why = phrase(N_("the DNS record no longer points at EdgeOne (CheckCnameStatus says so)"))
         side = "dns"
     elif dns_on_edgeone:
-        why = (
-            "yet the name's CNAME chain ends at EdgeOne, so a resolver rewrote the answer "
-            "(hijack) or a hosts-file entry overrides DNS"
+        why = phrase(
+            N_(
+                "yet the name's CNAME chain ends at EdgeOne, so a resolver rewrote the answer "
+                "(hijack) or a hosts-file entry overrides DNS"
+            )
         )
         side = "network"
     elif cname is not None and cname.status == "active":
-        why = (
-            "yet EdgeOne sees the CNAME in place, so the resolver's answer is stale (cached "
-            "from before) or was rewritten on the way"
+        why = phrase(
+            N_(
+                "yet EdgeOne sees the CNAME in place, so the resolver's answer is stale (cached "
+                "from before) or was rewritten on the way"
+            )
         )
         side = "dns"
     else:
-        why, side = "stale DNS, another CDN in front, or a rewritten DNS answer", "dns"
+        why = phrase(N_("stale DNS, another CDN in front, or a rewritten DNS answer"))
+        side = "dns"
     return [
         Finding(
             "not_edge_ip",
             "problem",
-            f"{fact.ip}, the address that answered, is not an EdgeOne node: {why}",
+            phrase(
+                N_("{ip}, the address that answered, is not an EdgeOne node: {why}"),
+                ip=fact.ip,
+                why=why,
+            ),
             side=side,
-            fix="Check what the name resolves to from here and from the public DNS",
+            fix=phrase(N_("Check what the name resolves to from here and from the public DNS")),
         )
     ]
 
@@ -353,29 +494,54 @@ def log_findings(logs: LogsFact) -> list[Finding]:
         return []
     edge = record.edge_status
     origin = record.origin_status
-    where = (
-        f" at node {record.edge_node or record.edge_ip}"
-        if (record.edge_node or record.edge_ip)
-        else ""
-    )
+    node = record.edge_node or record.edge_ip
+    pulled: Phrase
     if origin is None:
         side: Side | None = "origin" if edge is not None and 520 <= edge <= 559 else None
-        pulled = "EdgeOne got no answer from the origin"
-        if record.edge_exception:
-            pulled += f" ({record.edge_exception})"
+        pulled = (
+            phrase(
+                N_("EdgeOne got no answer from the origin ({exception})"),
+                exception=record.edge_exception,
+            )
+            if record.edge_exception
+            else phrase(N_("EdgeOne got no answer from the origin"))
+        )
     else:
         side = "origin" if origin >= 500 else ("edge" if edge is not None and edge >= 500 else None)
-        timing = f" after {record.origin_ms:.0f} ms" if record.origin_ms is not None else ""
-        pulled = f"the origin answered {origin}{timing}"
+        pulled = (
+            phrase(
+                N_("the origin answered {status} after {ms:.0f} ms"),
+                status=origin,
+                ms=record.origin_ms,
+            )
+            if record.origin_ms is not None
+            else phrase(N_("the origin answered {status}"), status=origin)
+        )
     if record.security_action and record.security_action.lower() in ("deny", "block"):
         side = "edge"
-        pulled += f"; a security rule acted ({record.security_action})"
+        pulled = phrase(
+            N_("{pulled}; a security rule acted ({action})"),
+            pulled=pulled,
+            action=record.security_action,
+        )
+    status = edge if edge is not None else phrase(N_("no status"))
+    text = (
+        phrase(
+            N_("EdgeOne logged {status} for this request at node {node}; {pulled}"),
+            status=status,
+            node=node,
+            pulled=pulled,
+        )
+        if node
+        else phrase(
+            N_("EdgeOne logged {status} for this request; {pulled}"), status=status, pulled=pulled
+        )
+    )
     return [
         Finding(
             "edge_log",
             "info" if edge is None or edge < 500 else "problem",
-            f"EdgeOne logged {edge if edge is not None else 'no status'} for this request"
-            f"{where}; {pulled}",
+            text,
             side=side,
             codes=(edge,) if edge is not None else (),
         )
@@ -447,23 +613,32 @@ def origin_findings(
     """
     where = f"{check.address}:{check.port}"
     if refused is not None:
+        # The probe's own words for a refusal are English only: quoted as code.
         return [
             Finding(
                 "origin_not_probed",
                 "info",
-                f"The configured origin {where} was not probed: {refused}",
+                phrase(
+                    N_("The configured origin {where} was not probed: `{reason}`"),
+                    where=where,
+                    reason=refused,
+                ),
             )
         ]
     if result is None:
         return []
     if result.failed_phase in ("dns", "connect"):
         refused_conn = result.connect.status == "refused"
+        unreachable = (
+            N_("The configured origin {where} refuses the connection")
+            if refused_conn
+            else N_("The configured origin {where} cannot be reached")
+        )
         return [
             Finding(
                 "origin_unreachable",
                 "problem",
-                f"The configured origin {where} "
-                + ("refuses the connection" if refused_conn else "cannot be reached"),
+                phrase(unreachable, where=where),
                 side="origin" if refused_conn else "network",
                 codes=(521,) if refused_conn else (522,),
             )
@@ -471,15 +646,20 @@ def origin_findings(
     if check.scheme == "https" and result.tls.status == "handshake_failed":
         error = (result.tls.error or "").lower()
         if any(marker in error for marker in _PLAINTEXT_TLS):
-            text = (
-                f"EdgeOne pulls over HTTPS from {where}, but that port speaks plain HTTP: "
-                "every origin-pull TLS handshake fails"
+            wording = phrase(
+                N_(
+                    "EdgeOne pulls over HTTPS from {where}, but that port speaks plain HTTP: "
+                    "every origin-pull TLS handshake fails"
+                ),
+                where=where,
             )
             kind = "origin_speaks_http"
         else:
-            text = f"The TLS handshake with the configured origin {where} fails"
+            wording = phrase(
+                N_("The TLS handshake with the configured origin {where} fails"), where=where
+            )
             kind = "origin_tls_failed"
-        return [Finding(kind, "problem", text, side="origin", codes=(525,))]
+        return [Finding(kind, "problem", wording, side="origin", codes=(525,))]
     status = result.http.status_code
     if status is None:
         return []
@@ -490,26 +670,49 @@ def origin_findings(
         and status in (400, 403, 404, 421)
         and (public_status is None or public_status < 400)
     ):
-        also = (
-            f", while it answers {public_status} for {check.public_host}" if public_status else ""
+        text = (
+            phrase(
+                N_(
+                    "EdgeOne sends Host {host} to the origin, which answers {status} for it, "
+                    "while it answers {public_status} for {public_host}: the origin does not "
+                    "serve that name"
+                ),
+                host=check.host_header,
+                status=status,
+                public_status=public_status,
+                public_host=check.public_host,
+            )
+            if public_status
+            else phrase(
+                N_(
+                    "EdgeOne sends Host {host} to the origin, which answers {status} for it: the "
+                    "origin does not serve that name"
+                ),
+                host=check.host_header,
+                status=status,
+            )
         )
         return [
             Finding(
                 "origin_host_not_served",
                 "problem" if public_status is not None else "warning",
-                f"EdgeOne sends Host {check.host_header} to the origin, which answers {status} "
-                f"for it{also}: the origin does not serve that name",
+                text,
                 side="origin",
                 codes=(status,),
-                fix="Set the origin-pull Host header to a name the origin serves",
+                fix=phrase(N_("Set the origin-pull Host header to a name the origin serves")),
             )
         ]
     return [
         Finding(
             "origin_answers",
             "info",
-            f"The configured origin {where} answers {status} over {check.scheme} for Host "
-            f"{check.host_header}",
+            phrase(
+                N_("The configured origin {where} answers {status} over {scheme} for Host {host}"),
+                where=where,
+                status=status,
+                scheme=check.scheme,
+                host=check.host_header,
+            ),
             side=None,
         )
     ]
@@ -525,19 +728,18 @@ def _other_cdn(server: str | None) -> str | None:
     return next((name for marker, name in _OTHER_CDNS.items() if marker in lowered), None)
 
 
-def _ranges(items: Sequence[str]) -> str:
+def _ranges(items: Sequence[str]) -> Phrase | str:
+    """The first ranges (network text), and how many more."""
     shown = ", ".join(items[:MAX_RANGES_SHOWN])
     more = len(items) - MAX_RANGES_SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    if more <= 0:
+        return shown
+    return phrase(N_("{items} and {count} more"), items=shown, count=more)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _days(left: timedelta) -> str:
+def _days(left: timedelta) -> Phrase:
     days = left.days
     if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return counted(days, N_("{count} day"), N_("{count} days"))
     hours = max(1, int(left.total_seconds() // 3600))
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    return counted(hours, N_("{count} hour"), N_("{count} hours"))

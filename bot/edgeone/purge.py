@@ -26,6 +26,9 @@ from bot.edgeone.client import EdgeOneClient
 from bot.edgeone.errors import EdgeOneError, Problem
 from bot.edgeone.settings import PurgeSettings
 from bot.edgeone.zones import ZoneMap, normalise_host
+from bot.i18n.catalogue import N_
+from bot.i18n.language import Language, language_of
+from bot.i18n.phrase import Phrase, PhraseError, phrase
 
 PurgeKind = Literal["purge_url", "purge_host"]
 PurgeState = Literal["done", "failed", "running", "error"]
@@ -46,7 +49,7 @@ class PurgeTarget:
 @dataclass(frozen=True, slots=True)
 class PurgeDecision:
     allowed: bool
-    reason: str  # why not (or "allowed"), ready to show
+    reason: Phrase | None = None  # why not, said in the reader's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,32 +60,37 @@ class PurgePlan:
     zone_id: str
     zone_name: str
     requested_by: str
+    language: Language = "en"  # of the conversation: the confirmation and result speak it
 
     @property
-    def summary(self) -> str:
-        what = "every cached object of" if self.target.kind == "purge_host" else "the cached"
-        return (
-            f"Purge {what} {self.target.target} from EdgeOne's cache "
-            f"(zone {self.zone_name or self.zone_id})?"
+    def summary(self) -> Phrase:
+        question = (
+            N_("Purge every cached object of {target} from EdgeOne's cache (zone {zone})?")
+            if self.target.kind == "purge_host"
+            else N_("Purge the cached {target} from EdgeOne's cache (zone {zone})?")
         )
+        return phrase(question, target=self.target.target, zone=self.zone_name or self.zone_id)
 
     @property
     def value(self) -> str:
-        return json.dumps(
-            {
-                "v": PLAN_VERSION,
-                "k": self.target.kind,
-                "t": self.target.target,
-                "z": self.zone_id,
-                "n": self.zone_name,
-                "u": self.requested_by,
-            },
-            separators=(",", ":"),
-        )
+        """The plan as a button carries it; the language only when it is not English, so
+        buttons from before languages read back as English."""
+        data: dict[str, object] = {
+            "v": PLAN_VERSION,
+            "k": self.target.kind,
+            "t": self.target.target,
+            "z": self.zone_id,
+            "n": self.zone_name,
+            "u": self.requested_by,
+        }
+        if self.language != "en":
+            data["l"] = self.language
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def read(cls, value: str) -> PurgePlan:
-        """The plan a button carried back; ValueError when it does not read back as one."""
+        """The plan a button carried back; a ValueError (``PhraseError``) when it does not read
+        back as one."""
         try:
             data = json.loads(value)
             if data["v"] != PLAN_VERSION:
@@ -90,9 +98,14 @@ class PurgePlan:
             target = parse_purge_target(str(data["t"]))
             if target.kind != data["k"]:
                 raise ValueError("the target does not match its kind")
-            return cls(target, str(data["z"]), str(data["n"]), str(data["u"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"this purge button does not read back ({exc}); ask again") from None
+            language = language_of(data.get("l", "en"))
+            if language is None:
+                raise ValueError("unknown language")
+            return cls(target, str(data["z"]), str(data["n"]), str(data["u"]), language)
+        except (ValueError, KeyError, TypeError):
+            raise PhraseError(
+                phrase(N_("this purge button does not read back; ask for the purge again"))
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,29 +113,33 @@ class PurgeResult:
     plan: PurgePlan
     state: PurgeState
     job_id: str | None = None
-    failed: tuple[tuple[str, str], ...] = ()  # (target, reason)
+    failed: tuple[tuple[str, str | Phrase], ...] = ()  # (target, the API's reason or ours)
     waited_s: float = 0.0
     problem: Problem | None = None  # when the API did not take or report the job
 
 
 def parse_purge_target(raw: str) -> PurgeTarget:
-    """``https://host/path`` purges that URL, ``host`` the whole host. ValueError says what is
-    wrong with anything else."""
+    """``https://host/path`` purges that URL, ``host`` the whole host. A ValueError
+    (``PhraseError``) says what is wrong with anything else."""
     text = raw.strip().strip("<>")
     if not text:
-        raise ValueError("give a URL (https://shop.example.com/app.js) or a host to purge")
+        raise _refused(N_("give a URL (https://shop.example.com/app.js) or a host to purge"))
     if len(text) > MAX_URL or any(ch.isspace() or not ch.isprintable() for ch in text):
-        raise ValueError("the URL is too long or holds spaces or invisible characters")
+        raise _refused(N_("the URL is too long or holds spaces or invisible characters"))
     if text in ("*", "all") or text.startswith("*"):
-        raise ValueError("purging a whole zone or a wildcard is not offered from chat")
+        raise _refused(N_("purging a whole zone or a wildcard is not offered from chat"))
     if "://" not in text:
         return PurgeTarget("purge_host", normalise_host(text), normalise_host(text))
-    parts = urllib.parse.urlsplit(text)
+    try:
+        parts = urllib.parse.urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:  # a malformed IPv6 literal, a bad port
+        raise _refused(N_("that URL cannot be read; check its host and port")) from None
     if parts.scheme not in ("http", "https"):
-        raise ValueError("only http and https URLs can be purged")
+        raise _refused(N_("only http and https URLs can be purged"))
     if parts.username is not None or parts.password is not None:
-        raise ValueError("remove the user name and password from the URL")
-    host = normalise_host(parts.hostname or "")
+        raise _refused(N_("remove the user name and password from the URL"))
+    host = normalise_host(hostname or "")
     return PurgeTarget("purge_url", text, host)
 
 
@@ -130,19 +147,27 @@ def may_purge(settings: PurgeSettings, *, user: str, groups: Iterable[str] = ())
     """Whether ``user`` (a Slack user ID, member of ``groups``) may purge."""
     if not settings.allowed:
         return PurgeDecision(
-            False, "purging is turned off here (the deployment sets EO_ALLOW_PURGE to allow it)"
+            False,
+            phrase(
+                N_("purging is turned off here (the deployment sets EO_ALLOW_PURGE to allow it)")
+            ),
         )
     if user in settings.users or settings.groups & set(groups):
-        return PurgeDecision(True, "allowed")
+        return PurgeDecision(True)
     return PurgeDecision(
-        False, "you are not among the people this deployment lets purge (EO_PURGE_USERS/GROUPS)"
+        False,
+        phrase(
+            N_("you are not among the people this deployment lets purge (EO_PURGE_USERS/GROUPS)")
+        ),
     )
 
 
-async def plan_purge(zones: ZoneMap, target: PurgeTarget, *, user: str) -> PurgePlan:
+async def plan_purge(
+    zones: ZoneMap, target: PurgeTarget, *, user: str, language: Language = "en"
+) -> PurgePlan:
     """The plan to confirm: the zone that serves the target's host. Raises EdgeOneError."""
     match = await zones.lookup(target.host)
-    return PurgePlan(target, match.zone.zone_id, match.zone.name, user)
+    return PurgePlan(target, match.zone.zone_id, match.zone.name, user, language)
 
 
 async def run_purge(
@@ -166,13 +191,13 @@ async def run_purge(
         )
     except EdgeOneError as exc:
         return PurgeResult(plan, "error", problem=exc.problem())
-    refused = tuple(
-        (target, reason.Reason or "refused")
+    refused: tuple[tuple[str, str | Phrase], ...] = tuple(
+        (target, reason.Reason or phrase(N_("refused")))
         for reason in created.FailedList
         for target in (reason.Targets or (plan.target.target,))
     )
     if refused or not created.JobId:
-        failed = refused or ((plan.target.target, "EdgeOne created no job"),)
+        failed = refused or ((plan.target.target, phrase(N_("EdgeOne created no job"))),)
         return PurgeResult(plan, "failed", created.JobId, failed)
     job = created.JobId
     while True:
@@ -187,10 +212,17 @@ async def run_purge(
         bad = [t for t in tasks if (t.Status or "").lower() in _FINISHED_BAD]
         if bad and all(s in _FINISHED_BAD | {"success"} for s in statuses):
             failed = tuple(
-                (t.Target or plan.target.target, t.FailMessage or t.FailType or "failed")
+                (
+                    t.Target or plan.target.target,
+                    t.FailMessage or t.FailType or phrase(N_("failed")),
+                )
                 for t in bad
             )
             return PurgeResult(plan, "failed", job, failed, waited_s=clock() - started)
         if clock() - started + interval > wait_at_most:
             return PurgeResult(plan, "running", job, waited_s=clock() - started)
         await sleep(interval)
+
+
+def _refused(message: str) -> PhraseError:
+    return PhraseError(phrase(message))

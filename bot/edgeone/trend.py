@@ -2,7 +2,8 @@
 
 Built from DescribeTimingL7AnalysisData (requests per minute: all, and 5xx) and
 DescribeTopL7AnalysisData (requests per status code). :func:`outbreak` finds the run of minutes in
-which 5xx answers stand out; pure, so it is tested with hand-made series.
+which 5xx answers stand out; pure, so it is tested with hand-made series. :func:`describe` words it
+(a ``Phrase``: said in the reader's language).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.edgeone.shapes import TimingDataRecordShape, TopDataRecordShape
+from bot.i18n.catalogue import N_
+from bot.i18n.phrase import Phrase, phrase
 
 # A minute counts as failing when at least this share of its requests were 5xx.
 FAILING_SHARE = 0.01
@@ -124,16 +127,34 @@ def outbreak(trend: TrendFact, *, threshold: float = FAILING_SHARE) -> Outbreak 
     )
 
 
-def describe(run: Outbreak) -> str:
+def describe(run: Outbreak) -> Phrase:
     """``5xx since 10:02, 4.1 % of requests, 98 % of them 524`` (times in UTC)."""
+    values = {"since": run.since, "share": run.share * 100}
+    top = bool(run.top_code) and run.top_code_share is not None
+    if top:
+        values |= {"code": run.top_code, "code_share": (run.top_code_share or 0.0) * 100}
     if run.until is None:
-        text = f"5xx since {run.since:%H:%M}"
-    else:
-        text = f"5xx from {run.since:%H:%M} to {run.until:%H:%M}"
-    text += f", {run.share * 100:.1f} % of requests"
-    if run.top_code and run.top_code_share is not None:
-        text += f", {run.top_code_share * 100:.0f} % of them {run.top_code}"
-    return text
+        if top:
+            return phrase(
+                N_(
+                    "5xx since {since:%H:%M}, {share:.1f} % of requests, {code_share:.0f} % "
+                    "of them {code}"
+                ),
+                **values,
+            )
+        return phrase(N_("5xx since {since:%H:%M}, {share:.1f} % of requests"), **values)
+    values["until"] = run.until
+    if top:
+        return phrase(
+            N_(
+                "5xx from {since:%H:%M} to {until:%H:%M}, {share:.1f} % of requests, "
+                "{code_share:.0f} % of them {code}"
+            ),
+            **values,
+        )
+    return phrase(
+        N_("5xx from {since:%H:%M} to {until:%H:%M}, {share:.1f} % of requests"), **values
+    )
 
 
 def _main_5xx(trend: TrendFact) -> tuple[str | None, float | None]:

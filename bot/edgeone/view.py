@@ -54,6 +54,8 @@ from bot.edgeone.settings import EdgeOneSettings
 from bot.edgeone.shapes import RealtimeLogDeliveryTaskShape, TimingDataRecordShape
 from bot.edgeone.trend import TrendFact, series, top_codes, window
 from bot.edgeone.zones import ZoneMap, ZoneMatch
+from bot.i18n.catalogue import N_
+from bot.i18n.phrase import Phrase, PhraseError, phrase
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +72,19 @@ _REQUEST_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{5,63}")
 
 
 def parse_request_id(raw: str) -> str:
-    """An EO-LOG-UUID as given by a person; ValueError with a plain message if it is not one.
+    """An EO-LOG-UUID as given by a person; a ValueError (``PhraseError``) saying what one is
+    if it is not one.
 
     The ID goes into the log query's condition, so nothing but letters, digits and dashes."""
     text = raw.strip().strip("`'\"")
     if not _REQUEST_ID.fullmatch(text):
-        raise ValueError(
-            "an EO-LOG-UUID is the value of the EO-LOG-UUID response header: 6 to 64 letters, "
-            "digits and dashes, like 4105283880544427145"
+        raise PhraseError(
+            phrase(
+                N_(
+                    "an EO-LOG-UUID is the value of the EO-LOG-UUID response header: 6 to 64 "
+                    "letters, digits and dashes, like 4105283880544427145"
+                )
+            )
         )
     return text
 
@@ -171,7 +178,9 @@ class EdgeOne:
             if info is None and len(answer.IPRegionInfo) == 1:
                 info = answer.IPRegionInfo[0]  # the API may write the address differently
             if info is None:
-                raise NotInZones(f"EdgeOne said nothing about {ip}", action="DescribeIPRegion")
+                raise NotInZones(
+                    phrase(N_("EdgeOne said nothing about {ip}"), ip=ip), action="DescribeIPRegion"
+                )
             return EdgeIPFact(ip=ip, is_edgeone=info.IsEdgeOneIP.strip().lower() == "yes")
 
         return await self._cached(("edge_ip", ip), ask)
@@ -199,8 +208,11 @@ class EdgeOne:
             found = next((d for d in answer if d.DomainName == match.domain.name), None)
             if found is None:
                 raise NotInZones(
-                    f"{match.domain.name} is no longer an acceleration domain of "
-                    f"{match.zone.name or match.zone.zone_id}",
+                    phrase(
+                        N_("{domain} is no longer an acceleration domain of {zone}"),
+                        domain=match.domain.name,
+                        zone=match.zone.name or match.zone.zone_id,
+                    ),
                     action="DescribeAccelerationDomains",
                 )
             return domain_from(found)
@@ -321,7 +333,7 @@ class EdgeOne:
             tasks["edge_ip"] = asyncio.create_task(self.edge_ip(answered_ip))
         zone_task = asyncio.create_task(self.zones.lookup(host))
         await asyncio.wait([zone_task], timeout=max(0.0, deadline - loop.time()))
-        zone = self._outcome(zone_task, "the zone of " + host)
+        zone = self._outcome(zone_task, phrase(N_("the zone of {host}"), host=host))
         if isinstance(zone, ZoneMatch):
             tasks["cname"] = asyncio.create_task(self.cname_status(zone))
             tasks["domain"] = asyncio.create_task(self.domain_config(zone))
@@ -332,10 +344,10 @@ class EdgeOne:
         if tasks:
             await asyncio.wait(tasks.values(), timeout=max(0.0, deadline - loop.time()))
         parts: dict[str, Any] = {
-            name: self._outcome(task, _WHAT[name]) for name, task in tasks.items()
+            name: self._outcome(task, phrase(_WHAT[name])) for name, task in tasks.items()
         }
         if not isinstance(zone, ZoneMatch):
-            skipped = not_asked(f"not asked: {zone.message}")
+            skipped = not_asked(phrase(N_("not asked: {reason}"), reason=zone.message))
             for name in ("cname", "domain", "origin_acl", "trend"):
                 parts[name] = skipped
             if eo_log_uuid:
@@ -374,7 +386,10 @@ class EdgeOne:
         except TimeoutError:
             return Problem(
                 "timeout",
-                f"EdgeOne's logs did not answer within the {self.settings.budget:g} s budget",
+                phrase(
+                    N_("EdgeOne's logs did not answer within the {seconds:g} s budget"),
+                    seconds=self.settings.budget,
+                ),
             )
 
     # -- helpers ----------------------------------------------------------------------------
@@ -455,8 +470,12 @@ class EdgeOne:
         ]
         if not searchable:
             return not_asked(
-                "no zone delivers its logs to EdgeOne's log analysis; name the host "
-                "(/eo logs EO-LOG-UUID HOST) to get a link to its offline log package"
+                phrase(
+                    N_(
+                        "no zone delivers its logs to EdgeOne's log analysis; name the host "
+                        "(`/eo logs EO-LOG-UUID HOST`) to get a link to its offline log package"
+                    )
+                )
             )
         answers = await asyncio.gather(
             *(self._search(z.zone_id, areas, request_id, when) for z, areas in searchable),
@@ -473,12 +492,16 @@ class EdgeOne:
             return first.problem()
         raise cast(BaseException, first)
 
-    def _outcome(self, task: asyncio.Task[Any], what: str) -> Any:
+    def _outcome(self, task: asyncio.Task[Any], what: Phrase) -> Any:
         if not task.done():
             task.cancel()
             return Problem(
                 "timeout",
-                f"EdgeOne did not say {what} within the {self.settings.budget:g} s budget",
+                phrase(
+                    N_("EdgeOne did not say {what} within the {seconds:g} s budget"),
+                    what=what,
+                    seconds=self.settings.budget,
+                ),
             )
         exc = task.exception()
         if exc is None:
@@ -486,19 +509,22 @@ class EdgeOne:
         if isinstance(exc, EdgeOneError):
             log.warning("EdgeOne API, %s: %s", what, exc)  # worded; never holds a secret
             return exc.problem()
-        if isinstance(exc, ValueError):
-            return Problem("skipped", str(exc))
+        if isinstance(exc, PhraseError):
+            return Problem("skipped", exc.reason)
         log.error("EdgeOne's answer about %s failed", what, exc_info=exc)
-        return Problem("api_error", f"reading what EdgeOne said about {what} failed; see the log")
+        return Problem(
+            "api_error",
+            phrase(N_("reading what EdgeOne said about {what} failed; see the log"), what=what),
+        )
 
 
 _WHAT: Mapping[str, str] = {
-    "edge_ip": "whether the answering address is an EdgeOne node",
-    "cname": "the record's CNAME status",
-    "domain": "the domain's configuration",
-    "origin_acl": "the origin protection",
-    "logs": "the request's log line",
-    "trend": "the last hour's traffic",
+    "edge_ip": N_("whether the answering address is an EdgeOne node"),
+    "cname": N_("the record's CNAME status"),
+    "domain": N_("the domain's configuration"),
+    "origin_acl": N_("the origin protection"),
+    "logs": N_("the request's log line"),
+    "trend": N_("the last hour's traffic"),
 }
 
 

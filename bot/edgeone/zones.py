@@ -20,6 +20,7 @@ import asyncio
 import ipaddress
 import logging
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -30,6 +31,9 @@ from bot.edgeone.client import EdgeOneClient
 from bot.edgeone.errors import EdgeOneError, NotInZones
 from bot.edgeone.facts import DomainConfig, ZoneFact, domain_from, zone_from
 from bot.edgeone.shapes import AccelerationDomainShape
+from bot.i18n.catalogue import N_
+from bot.i18n.phrase import Phrase, PhraseError, phrase
+from bot.untrusted import visible
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +53,44 @@ class ZoneMatch:
 
 
 def normalise_host(raw: str) -> str:
-    """A host name as the API spells domains (lower case, no trailing dot); ValueError if it is
-    not a host name."""
+    """A host name as the API spells domains (lower case, no trailing dot); a ValueError
+    (:class:`~bot.i18n.phrase.PhraseError`, worded in any language) if it is not a host name."""
     host = raw.strip().lower().rstrip(".")
     if not host or len(host) > MAX_HOST:
-        raise ValueError("give a host name like shop.example.com")
+        raise PhraseError(phrase(N_("give a host name like shop.example.com")))
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         pass
     else:
-        raise ValueError(f"{host} is an IP address; EdgeOne serves host names (domains)")
+        raise PhraseError(
+            phrase(N_("{host} is an IP address; EdgeOne serves host names (domains)"), host=host)
+        )
     labels = host.split(".")
     if len(labels) < 2 or not all(
         label and len(label) <= 63 and all(ch.isalnum() or ch in "-_" for ch in label)
         for label in labels
     ):
-        raise ValueError(f"{host[:80]!r} is not a host name like shop.example.com")
+        # Quoted as code (what was typed, not our words), every hidden character shown.
+        shown = visible(host[:80], keep_newlines=False).replace("`", "'")
+        raise PhraseError(
+            phrase(N_("`{host}` is not a host name like shop.example.com"), host=shown)
+        )
     return host
+
+
+def host_of(raw: str) -> str:
+    """The host name in what a person typed: a host, or a URL (its host); ValueError when it
+    is neither."""
+    text = raw.strip().strip("<>")
+    if "://" in text:
+        try:
+            text = urllib.parse.urlsplit(text).hostname or ""
+        except ValueError:
+            text = ""
+    else:
+        text = text.split("/", 1)[0]
+    return normalise_host(text)
 
 
 class ZoneMap:
@@ -90,7 +114,7 @@ class ZoneMap:
         self._zones_at = 0.0
         self._zones_lock = asyncio.Lock()
         self._hits: TTLCache[str, ZoneMatch] = TTLCache(maxsize, ttl, timer=clock)
-        self._misses: TTLCache[str, str] = TTLCache(maxsize, miss_ttl, timer=clock)
+        self._misses: TTLCache[str, Phrase] = TTLCache(maxsize, miss_ttl, timer=clock)
 
     async def zones(self) -> tuple[ZoneFact, ...]:
         """Every zone the bot may use (cached for ``ttl``); one listing at a time."""
@@ -103,8 +127,12 @@ class ZoneMap:
                     log.warning("EO_ZONES names zones this key cannot see: %s", ", ".join(missing))
                 if self._pinned and not zones:
                     raise NotInZones(
-                        "none of the zones in EO_ZONES "
-                        f"({', '.join(self._pinned)}) is visible to this API key",
+                        phrase(
+                            N_(
+                                "none of the zones in EO_ZONES ({zones}) is visible to this API key"
+                            ),
+                            zones=", ".join(self._pinned),
+                        ),
                         action="DescribeZones",
                     )
                 self._zones, self._zones_at = zones, self._clock()
@@ -154,6 +182,13 @@ class ZoneMap:
         self._hits[host] = match
         return match
 
+    def cached(self, host: str) -> ZoneMatch | None:
+        """What ``lookup`` would answer from its cache, without asking the API."""
+        try:
+            return self._hits.get(normalise_host(host))
+        except ValueError:
+            return None
+
     def forget(self, host: str | None = None) -> None:
         """Drop what is cached about ``host`` (everything when None)."""
         if host is None:
@@ -164,7 +199,7 @@ class ZoneMap:
         self._hits.pop(host, None)
         self._misses.pop(host, None)
 
-    def _miss(self, host: str, reason: str) -> NoReturn:
+    def _miss(self, host: str, reason: Phrase) -> NoReturn:
         self._misses[host] = reason
         raise NotInZones(reason, action="DescribeAccelerationDomains")
 
@@ -200,9 +235,15 @@ def _rank(
     return exact, candidates.index(zone)
 
 
-def _nowhere(host: str, zones: Sequence[ZoneFact]) -> str:
+def _nowhere(host: str, zones: Sequence[ZoneFact]) -> Phrase:
     names = sorted({z.name or z.zone_id for z in zones})
-    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
     if not names:
-        return f"{host} is not in any EdgeOne zone: this API key sees no zones"
-    return f"{host} is not served by these EdgeOne zones ({shown})"
+        return phrase(
+            N_("{host} is not in any EdgeOne zone: this API key sees no zones"), host=host
+        )
+    shown: Phrase | str = ", ".join(names[:8])
+    if len(names) > 8:
+        shown = phrase(N_("{items} and {count} more"), items=shown, count=len(names) - 8)
+    return phrase(
+        N_("{host} is not served by these EdgeOne zones ({zones})"), host=host, zones=shown
+    )

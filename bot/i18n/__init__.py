@@ -1,4 +1,5 @@
-"""Languages: which one to answer in (``language``) and the message catalogue (``catalogue``)."""
+"""Languages: which one to answer in (``language``), the message catalogue (``catalogue``) and
+sentences worded later in the reader's language (``phrase``)."""
 
 from bot.i18n.catalogue import N_, Translate, plural, texts
 from bot.i18n.language import (

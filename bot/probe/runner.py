@@ -139,6 +139,25 @@ async def probe(
     return report
 
 
+async def probe_origin(url: str, origin: str, *, settings: ProbeSettings) -> ProbeResult:
+    """Only the origin half of ``probe(url, origin=origin)``: ``origin`` reached with ``url``'s
+    scheme, path and host (as Host and SNI), under the same policy and deadline, without fetching
+    ``url`` itself. EdgeOne's configured origin is compared this way: the URL carries the Host
+    EdgeOne sends and the pull protocol, which need not be the public ones. Raises
+    TargetRefused like ``probe``."""
+    if settings.method.upper() not in _METHODS:
+        raise TargetRefused(f"method {settings.method!r} is not one the probe sends")
+    public = parse_target(url, settings.policy)
+    target = _parse_origin(origin, public, settings.policy)
+    resolver = (
+        make_resolver(settings.nameservers, settings.dns_timeout) if target.ip is None else None
+    )
+    deadline = time.perf_counter() + settings.deadline
+    found = await _resolve(target.host, target, resolver, settings)
+    _check(found, target.host, settings.policy)
+    return await _probe_one(public, target, found, settings, deadline, _silent)
+
+
 async def _run(
     target: Target,
     origin_target: Target | None,

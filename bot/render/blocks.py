@@ -42,6 +42,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.chat import buttons
+from bot.chat.edgeone_replies import EdgeOneAddendum
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -96,6 +97,8 @@ COMPARE = "eo_compare"  # opens the "Compare with origin" modal
 SHARE_PROBE = "eo_share_probe"  # a diagnosis's verdict, posted for the whole channel
 WATCH_CANCEL = "eo_watch_cancel"
 COMPARE_MODAL = "eo_compare_modal"  # callback_id of the modal
+PURGE_CONFIRM = "eo_purge_confirm"  # both carry the purge's plan (bot.edgeone.purge.PurgePlan)
+PURGE_CANCEL = "eo_purge_cancel"
 ORIGIN_BLOCK = "origin"
 ORIGIN_INPUT = "origin_input"
 
@@ -269,9 +272,12 @@ HELP_TEXT = N_(
 TITLE = N_("eo-bot: EdgeOne troubleshooting")
 
 
-def help_message(language: Language = "en") -> Message:
+def help_message(language: Language = "en", *, edgeone: bool = False) -> Message:
+    """The help; ``edgeone``: API credentials are set (else it says what they would add)."""
+    from bot.render.edgeone import help_mrkdwn  # it builds on this module
+
     _ = texts(language)
-    body = _(HELP_TEXT)
+    body = _(HELP_TEXT) + "\n\n" + help_mrkdwn(on=edgeone, language=language)
     blocks: list[Block] = [header(_(TITLE)), section(body, language=language)]
     return _message(blocks, _unmark(body), language)
 
@@ -336,10 +342,12 @@ def diagnosis_message(
     value: str | None = None,
     change: Change | None = None,
     watch: WatchInfo | None = None,
+    edgeone: EdgeOneAddendum | None = None,
     language: Language = "en",
 ) -> Message:
     """The full diagnosis: verdict, what changed, phase timings, TLS, EdgeOne headers, next
-    steps, support; with the buttons when ``value`` (see ``bot.chat.buttons``) is given.
+    steps, support, EdgeOne's view once it is in; with the buttons when ``value`` (see
+    ``bot.chat.buttons``) is given.
 
     Everything from the report and the diagnosis quotes the network, so it all goes through
     ``net``; the message mentions nobody.
@@ -374,6 +382,10 @@ def diagnosis_message(
         blocks.append(section(steps, language=language))
     support = _("*For support*") + "\n```" + net(_support_text(diagnosis, language)) + "```"
     blocks.append(section(support, language=language))
+    if edgeone is not None:
+        from bot.render.edgeone import addendum_blocks  # it builds on this module
+
+        blocks += addendum_blocks(edgeone, diagnosis, language=language)
     if entry is not None:
         blocks.append(DividerBlock())
         if diagnosis.reproduced is False:
@@ -439,6 +451,26 @@ def _diagnosis_buttons(
             ButtonElement(text=_plain(_("Share in channel")), action_id=SHARE_PROBE, value=value),
         ]
     return ActionsBlock(elements=elements) if elements else None
+
+
+def purge_buttons(value: str, *, language: Language = "en") -> ActionsBlock:
+    """Purge / Cancel under a purge's question; both carry its plan (``PurgePlan.value``)."""
+    _ = texts(language)
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=_plain(short(_("Purge"), MAX_BUTTON_TEXT)),
+                action_id=PURGE_CONFIRM,
+                value=value,
+                style="danger",
+            ),
+            ButtonElement(
+                text=_plain(short(_("Cancel"), MAX_BUTTON_TEXT)),
+                action_id=PURGE_CANCEL,
+                value=value,
+            ),
+        ]
+    )
 
 
 def _ms(value: float | None) -> str:
@@ -546,7 +578,7 @@ def render(reply: Reply) -> Message:
     if isinstance(reply, EntryReply):
         return entry_message(reply.entry, share=reply.share, language=language)
     if isinstance(reply, HelpReply):
-        return help_message(language)
+        return help_message(language, edgeone=reply.edgeone)
     if isinstance(reply, Notice):
         return notice(reply.text, emoji=reply.emoji, language=language)
     if isinstance(reply, Progress):
@@ -560,6 +592,7 @@ def render(reply: Reply) -> Message:
             value=value,
             change=reply.change,
             watch=reply.watch,
+            edgeone=reply.edgeone,
             language=language,
         )
     if isinstance(reply, ProbeSummary):
@@ -568,7 +601,11 @@ def render(reply: Reply) -> Message:
         return shared_verdict_message(reply)
     if isinstance(reply, AlertReply):
         return alert_message(reply)
-    return watch_event_message(reply)
+    if isinstance(reply, WatchEvent):
+        return watch_event_message(reply)
+    from bot.render.edgeone import reply_message  # EdgeOne's replies; it builds on this module
+
+    return reply_message(reply)
 
 
 def shared_verdict_message(reply: SharedVerdict) -> Message:

@@ -108,7 +108,7 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
     if isinstance(reply, EntryReply):
         return render_entry(reply.entry, style=ink, language=language)
     if isinstance(reply, HelpReply):
-        return _help(ink, language)
+        return _help(ink, language, edgeone=reply.edgeone)
     if isinstance(reply, Notice):
         return ink.mrkdwn(f"{reply.emoji} {reply.text}".strip())
     if isinstance(reply, Progress):
@@ -116,6 +116,10 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
     if isinstance(reply, ProbeOutcome):
         if reply.watch is not None and not reply.watch.active:
             return None  # Slack takes the Cancel button off; the watch's news said it ended
+        if reply.edgeone is not None:  # the view came in: the diagnosis was printed already
+            from bot.render.edgeone import addendum_text
+
+            return addendum_text(reply.edgeone, reply.diagnosis, style=ink, language=language)
         return _outcome(reply, ink)
     if isinstance(reply, ProbeSummary):
         return None  # the full diagnosis was printed already
@@ -125,12 +129,19 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         return _("(shared) {url}: {verdict}").format(url=reply.request.url, verdict=shown)
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
-    return _watch_event(reply, ink)
+    if isinstance(reply, WatchEvent):
+        return _watch_event(reply, ink)
+    from bot.render.edgeone import reply_text  # EdgeOne's replies (the API stack loads with it)
+
+    return reply_text(reply, style=ink)
 
 
-def _help(ink: _Ink, language: Language) -> str:
+def _help(ink: _Ink, language: Language, *, edgeone: bool = False) -> str:
+    from bot.render.edgeone import help_rows
+
     _ = texts(language)
-    rows = [(_(command), _(what) if what else "") for command, what in HELP_ROWS]
+    every = (*HELP_ROWS[:-1], *help_rows(on=edgeone), HELP_ROWS[-1])
+    rows = [(_(command), _(what) if what else "") for command, what in every]
     column = max(cells(command) for command, _what in rows) + 3
     lines = [_(_HELP_HEAD)]
     for command, what in rows:

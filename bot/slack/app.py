@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.conversation import Conversation
 from bot.chat.services import Services
-from bot.slack import actions, commands, home, mentions
+from bot.slack import actions, commands, edgeone, home, mentions
 from bot.slack.logs import Throttled
 from bot.slack.surface import SlackSurface
 
@@ -67,7 +67,7 @@ def build_app(conversation: Conversation, *, client: AsyncWebClient) -> AsyncApp
             ignoring_self_events_enabled=True,
             logger=bolt_logger(),
         )
-    for surface in (commands, mentions, actions, home):
+    for surface in (commands, mentions, actions, edgeone, home):
         surface.register(app, conversation)
     throttled = Throttled(log)
 
@@ -117,5 +117,9 @@ def bolt_logger() -> logging.Logger:
 
 
 def slack_conversation(services: Services, client: AsyncWebClient) -> Conversation:
-    """The conversation core answering through ``client``."""
+    """The conversation core answering through ``client`` (which also tells who is in the user
+    groups allowed to purge)."""
+    link = services.edgeone
+    if link is not None and link.groups_of is None and link.settings.purge.groups:
+        link.groups_of = edgeone.group_lookup(client, link.settings.purge.groups)
     return Conversation(services, SlackSurface(client))

@@ -19,6 +19,9 @@ Start-up, in this order:
    With a shared store, this replica then renews its watches and takes over the fleet's
    orphaned ones (``bot.chat.fleet``).
 
+With EdgeOne API credentials, the zone list is read in the background from the start, and the API
+client is closed last.
+
 Stopping (a signal, or an app token refused later): no new requests, the link closes, the
 background work drains, and the watches stop: alone, each tells its thread; with a shared store,
 they are handed over to the other replicas (or to this one once restarted).
@@ -169,6 +172,8 @@ async def _serve(config: Config, kb: KnowledgeBase, state: State, stop: asyncio.
             f"PORT: cannot listen on {LISTEN_HOST}:{config.port}: {exc.strerror or exc}"
         ) from None
     log.info("%s; at most %d connections", mode, guard.cap)
+    api = services.edgeone
+    warming = asyncio.create_task(api.warm()) if api is not None else None
     try:
         await _until_stopped(main(), stop)
     finally:
@@ -176,6 +181,11 @@ async def _serve(config: Config, kb: KnowledgeBase, state: State, stop: asyncio.
             fleet.cancel()  # first: a stopping replica takes no watch over
             await asyncio.gather(fleet, return_exceptions=True)
         await _shutdown(runner, conversation)
+        if warming is not None:
+            warming.cancel()
+            await asyncio.gather(warming, return_exceptions=True)
+        if api is not None:
+            await api.aclose()
 
 
 async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.chat.edgeone import EdgeOneChat
 from bot.chat.services import Services
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
@@ -108,6 +109,7 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         state = memory_state(
             rate=(config.rate_count, config.rate_window), max_concurrent=config.max_concurrent
         )
+    edgeone = EdgeOneChat.build(config.edgeone, config.probe) if config.edgeone else None
     return Services.build(
         kb,
         config.probe,
@@ -123,6 +125,7 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         replica=state.replica,
         watch_channels=config.watch_channels,
         watch=config.watch,
+        edgeone=edgeone,
     )
 
 

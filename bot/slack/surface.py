@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.replies import Reply
 from bot.chat.surface import CannotPost, Turn
-from bot.render.blocks import render
+from bot.render.blocks import cut_marker, render
 from bot.slack.services import post, respond, update
 
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -56,3 +56,11 @@ class SlackSurface:
 
     async def update(self, channel: str, ref: str, reply: Reply) -> None:
         await update(self.client, channel, ref, render(reply))
+
+    def fits(self, reply: Reply) -> bool:
+        """Whether ``reply`` fits in one message uncut (a diagnosis with EdgeOne's view may not:
+        the view then goes in the thread)."""
+        blocks = render(reply).block_dicts()
+        last = blocks[-1] if blocks else {}
+        marker = cut_marker(reply.language)  # what was cut says so in the reply's language
+        return not (last.get("type") == "context" and marker in str(last.get("elements")))

@@ -21,6 +21,7 @@ from bot.edgeone.errors import (
     Unreachable,
 )
 from tests.edgeone.conftest import Clock, settings_for
+from tests.i18n.mixing import english_runs, has_chinese
 from tests.servers import TLSFixtures, closed_port
 from tests.servers.teo import SECRET_ID, SECRET_KEY, ZONE_ID, FakeTeo, World, zone
 
@@ -114,7 +115,13 @@ async def test_api_errors_are_worded(
     assert error.detail == "Detailed reason from the API."
     assert error.request_id  # quoted to support
     problem = error.problem()
-    assert (problem.kind, problem.message) == (error.kind, str(error))
+    assert (problem.kind, str(problem.message)) == (error.kind, str(error))
+    # In Chinese too: the API action, the error code and the CAM action stay as the API has them.
+    chinese = problem.message.say("zh")
+    assert_chinese(chinese)
+    assert "DescribeOriginACL" in chinese or "SecretId" in chinese
+    if kind is NotAuthorized:
+        assert "teo:DescribeOriginACL" in chinese
 
 
 async def test_not_authorized_names_the_cam_action(fake: FakeTeo, client: EdgeOneClient) -> None:
@@ -144,6 +151,7 @@ async def test_timeout_is_worded(fake: FakeTeo) -> None:
         with pytest.raises(ApiTimeout) as caught:
             await client.describe_origin_acl(ZONE_ID)
     assert str(caught.value) == "EdgeOne API did not answer DescribeOriginACL within 0.2 s"
+    assert caught.value.message.say("zh") == "EdgeOne API 没有在 0.2 秒内响应 DescribeOriginACL"
 
 
 async def test_error_behind_a_charset_content_type_is_still_an_error(
@@ -216,6 +224,9 @@ async def test_malformed_answers(
         await client.describe_origin_acl(ZONE_ID)
     assert words in str(caught.value)
     assert "DescribeOriginACL" in str(caught.value)
+    chinese = caught.value.message.say("zh")
+    assert_chinese(chinese)
+    assert "DescribeOriginACL" in chinese
 
 
 async def test_connection_refused() -> None:
@@ -229,8 +240,9 @@ async def test_connection_refused() -> None:
     settings = EdgeOneSettings.from_env(env)
     assert settings is not None
     async with EdgeOneClient(settings) as client:
-        with pytest.raises(Unreachable, match="the connection was refused"):
+        with pytest.raises(Unreachable, match="the connection was refused") as caught:
             await client.describe_zones()
+    assert caught.value.message.say("zh").endswith("：连接被拒绝")
 
 
 async def test_untrusted_certificate_is_refused() -> None:
@@ -238,8 +250,10 @@ async def test_untrusted_certificate_is_refused() -> None:
     with TLSFixtures() as tls, FakeTeo(ssl_context=tls.server_context("valid")) as fake:
         assert fake.env()["EO_API_ENDPOINT"].startswith("https://")
         async with EdgeOneClient(settings_for(fake)) as client:
-            with pytest.raises(Unreachable, match="TLS certificate is not trusted"):
+            with pytest.raises(Unreachable, match="TLS certificate is not trusted") as caught:
                 await client.describe_zones()
+        assert_chinese(caught.value.message.say("zh"))
+        assert "DescribeZones" in caught.value.message.say("zh")
         assert fake.calls == []
 
 
@@ -283,3 +297,8 @@ async def test_no_secret_in_logs_exceptions_or_output(
             assert secret not in text
     assert error.detail == "[redacted] [redacted] [redacted]"
     assert capsys.readouterr() == ("", "")  # the SDK prints nothing
+
+
+def assert_chinese(text: str) -> None:
+    assert has_chinese(text), text
+    assert english_runs(text) == [], text

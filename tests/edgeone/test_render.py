@@ -12,6 +12,7 @@ from bot.edgeone.findings import Finding
 from bot.edgeone.purge import PurgePlan, PurgeResult, PurgeTarget
 from bot.edgeone.view import EdgeOne, EdgeOneView
 from bot.edgeone.zones import ZoneMatch
+from bot.i18n.phrase import Phrase
 from bot.render.blocks import MAX_BLOCKS, MAX_TOTAL_CHARS
 from bot.render.edgeone import (
     OFF_HELP,
@@ -80,7 +81,7 @@ def _hostile_view() -> EdgeOneView:
         http_port=80,
         https_port=443,
     )
-    finding = Finding("origin_answers", "info", f"origin says {HOSTILE}")
+    finding = Finding("origin_answers", "info", Phrase(f"origin says {HOSTILE}"))
     return EdgeOneView(
         host=HOST,
         zone=ZoneMatch(HOST, zone, domain, 0.0),
@@ -105,7 +106,7 @@ def test_api_text_is_made_harmless() -> None:
 
 def test_many_findings_stay_within_slacks_limits() -> None:
     view = _hostile_view()
-    findings = tuple(Finding("x", "warning", "a long finding " * 40) for _ in range(80))
+    findings = tuple(Finding("x", "warning", Phrase("a long finding " * 40)) for _ in range(80))
     big = EdgeOneView(
         host=view.host,
         zone=view.zone,
@@ -155,7 +156,7 @@ def test_logs_answers() -> None:
     assert "yet (EdgeOne's logs lag); try again after 10:40 UTC" in logs_text(
         waiting, request_id=UUID
     )
-    problem = Problem("not_in_zones", "www.x.org is not served by these EdgeOne zones")
+    problem = Problem("not_in_zones", Phrase("www.x.org is not served by these EdgeOne zones"))
     assert logs_text(problem, request_id=UUID).endswith("not served by these EdgeOne zones")
 
 
@@ -184,7 +185,9 @@ def test_purge_texts() -> None:
     )
     failed = PurgeResult(plan, "failed", "job-1", ((f"https://{HOST}/a.js", "quota <b>"),))
     assert "quota &lt;b&gt;" in _payload(purge_result_message(failed))
-    error = PurgeResult(plan, "error", problem=Problem("not_authorized", "add teo:CreatePurgeTask"))
+    error = PurgeResult(
+        plan, "error", problem=Problem("not_authorized", Phrase("add teo:CreatePurgeTask"))
+    )
     assert purge_result_text(error).endswith("did not go through: add teo:CreatePurgeTask")
     running = PurgeResult(plan, "running", "job-1", waited_s=120)
     assert "still purging" in purge_result_text(running)

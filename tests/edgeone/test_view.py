@@ -12,6 +12,7 @@ from bot.edgeone.errors import Problem
 from bot.edgeone.facts import BEIJING, EdgeIPFact, LogsFact, OriginACLFact
 from bot.edgeone.view import EdgeOne, EdgeOneView, parse_request_id
 from bot.edgeone.zones import ZoneMatch
+from bot.i18n.phrase import Phrase
 from tests.edgeone.conftest import NOW, Clock, settings_for
 from tests.servers.teo import (
     EDGE_IP,
@@ -203,7 +204,7 @@ async def test_logs_command_without_a_host(edgeone: EdgeOne, fake: FakeTeo) -> N
     edgeone.forget(zones=True)
     problem = await edgeone.logs(UUID)
     assert isinstance(problem, Problem)
-    assert "name the host" in problem.message
+    assert "name the host" in str(problem.message)
 
 
 async def test_trend_counts_by_class_and_top_codes(edgeone: EdgeOne, fake: FakeTeo) -> None:
@@ -263,7 +264,7 @@ async def test_one_failing_call_does_not_fail_the_others(edgeone: EdgeOne, fake:
     view = await edgeone.gather(HOST, answered_ip=EDGE_IP)
     assert isinstance(view.origin_acl, Problem)
     assert view.origin_acl.kind == "not_authorized"
-    assert "teo:DescribeOriginACL" in view.origin_acl.message
+    assert "teo:DescribeOriginACL" in str(view.origin_acl.message)
     assert isinstance(view.edge_ip, EdgeIPFact)
     assert not isinstance(view.trend, Problem)
     assert not isinstance(view.cname, Problem)
@@ -291,7 +292,7 @@ async def test_a_late_call_times_out_alone(
             await edgeone.aclose()
     assert isinstance(view.trend, Problem)
     assert view.trend.kind == "timeout"
-    assert words in view.trend.message
+    assert words in str(view.trend.message)
     assert not view.complete
     assert isinstance(view.origin_acl, OriginACLFact)  # the others still answered
     assert isinstance(view.edge_ip, EdgeIPFact)
@@ -401,15 +402,15 @@ async def test_finding_end_to_end(
     view = await edgeone.gather(HOST)
     found = {f.kind: f for f in view.findings}
     assert kind in found, [f.kind for f in view.findings]
-    assert words in found[kind].text
+    assert words in str(found[kind].text)
 
 
 async def test_answering_ip_not_edgeone(edgeone: EdgeOne) -> None:
     view = await edgeone.gather(HOST, answered_ip="198.51.100.20", server="cloudflare")
     first = view.findings[0]
     assert first.kind == "not_edge_ip"
-    assert "198.51.100.20" in first.text
-    assert "Cloudflare answered" in first.text
+    assert "198.51.100.20" in str(first.text)
+    assert "Cloudflare answered" in str(first.text)
     assert first.side == "dns"
 
 
@@ -425,8 +426,8 @@ async def test_522_with_origin_protection_and_a_missing_range(
     assert kinds[:1] == ["edge_log"]
     assert {"acl_change_planned", "acl_on"} <= set(kinds)
     change = next(f for f in view.findings if f.kind == "acl_change_planned")
-    assert "(already due)" in change.text
-    assert "43.176.0.0/16" in change.text
+    assert "(already due)" in str(change.text)
+    assert "43.176.0.0/16" in str(change.text)
     assert 522 in change.codes
     assert change.side == "origin"
 
@@ -447,10 +448,10 @@ async def test_view_lists_the_origin_to_compare(edgeone: EdgeOne, fake: FakeTeo)
 
 
 def test_view_problems_and_completeness() -> None:
-    late = Problem("timeout", "late")
+    late = Problem("timeout", Phrase("late"))
     view = EdgeOneView(
         host=HOST,
-        zone=Problem("not_in_zones", "nowhere"),
+        zone=Problem("not_in_zones", Phrase("nowhere")),
         asked_at=NOW,
         elapsed_ms=1.0,
         trend=late,

@@ -16,6 +16,15 @@ import pytest
 
 from bot.chat import buttons
 from bot.chat.alerts import Alert
+from bot.chat.edgeone_replies import (
+    EdgeOneAddendum,
+    EdgeOneOff,
+    LogsReply,
+    PurgeConfirm,
+    PurgeReport,
+    ViewReply,
+    ZoneCard,
+)
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -34,6 +43,24 @@ from bot.chat.replies import (
 )
 from bot.chat.snapshot import Change, Snapshot, compare
 from bot.diagnosis import diagnose
+from bot.edgeone.errors import Problem
+from bot.edgeone.evidence import facts_of
+from bot.edgeone.facts import (
+    AddressSet,
+    CnameFact,
+    DomainConfig,
+    EdgeIPFact,
+    EdgeLogRecord,
+    LogsFact,
+    OriginACLFact,
+    PlannedACL,
+    ZoneFact,
+)
+from bot.edgeone.findings import Finding
+from bot.edgeone.purge import PurgePlan, PurgeResult, PurgeTarget
+from bot.edgeone.view import EdgeOneView
+from bot.edgeone.zones import ZoneMatch
+from bot.i18n.phrase import Phrase
 from bot.knowledge import KnowledgeBase, Matcher
 from bot.probe.models import ProbeReport, ProbeResult
 from bot.render.blocks import (
@@ -125,6 +152,55 @@ def entry(kb: KnowledgeBase, entry_id: str = "sa-524") -> Any:
     return found
 
 
+def edge_view(host: str = "shop.example.com") -> EdgeOneView:
+    """EdgeOne's view with every part: facts, a missing part, findings (no network)."""
+    zone = ZoneFact("zone-2noz78a8ev6k", "example.com", "active", "active")
+    domain = DomainConfig(host, "online", origin="203.0.113.10", protocol="FOLLOW")
+    acl = OriginACLFact(
+        "online",
+        hosts=(host,),
+        version="v3",
+        current=AddressSet(("43.174.0.0/15",)),
+        planned=PlannedACL("v4", UNTIL, AddressSet(("43.176.0.0/16",)), AddressSet()),
+    )
+    record = EdgeLogRecord("4105283880544427145", edge_status=522, origin_status=None)
+    return EdgeOneView(
+        host=host,
+        zone=ZoneMatch(host, zone, domain, 0.0),
+        asked_at=UNTIL,
+        elapsed_ms=54.0,
+        edge_ip=EdgeIPFact("198.51.100.20", is_edgeone=False),
+        cname=CnameFact(host, "moved", "shop.example.com.eo.dnse1.com"),
+        domain=domain,
+        origin_acl=acl,
+        logs=LogsFact("4105283880544427145", "found", record=record),
+        trend=Problem("timeout", Phrase("EdgeOne did not say the last hour's traffic within 6 s")),
+        findings=(
+            Finding(
+                "cname_moved", "problem", Phrase(f"{host} no longer points at EdgeOne"), side="dns"
+            ),
+            Finding("acl_change_planned", "warning", Phrase("add 43.176.0.0/16"), side="origin"),
+        ),
+    )
+
+
+def with_view(kb: KnowledgeBase, view: EdgeOneView | None = None) -> ProbeOutcome:
+    base = outcome(kb)
+    view = view or edge_view()
+    revised = diagnose(base.report, kb, edgeone=facts_of(view))
+    return replace(base, diagnosis=revised, edgeone=EdgeOneAddendum(view, base.diagnosis))
+
+
+def plan(target: str = "https://shop.example.com/app.js") -> PurgePlan:
+    kind = "purge_url" if "://" in target else "purge_host"
+    return PurgePlan(
+        PurgeTarget(kind, target, "shop.example.com"),  # type: ignore[arg-type]
+        "zone-2noz78a8ev6k",
+        "example.com",
+        USER,
+    )
+
+
 Builder = Callable[[KnowledgeBase, Matcher], Reply]
 
 # One of every reply type, in the forms the handlers build.
@@ -184,6 +260,36 @@ EVERY_REPLY: list[Any] = [
     pytest.param(lambda kb, m: event(kb, "shutdown"), id="watch-shutdown"),
     pytest.param(lambda kb, m: event(kb, "failed", detail="timeout x3"), id="watch-failed"),
     pytest.param(lambda kb, m: event(kb, "failed", snapshot=None), id="watch-failed-bare"),
+    pytest.param(lambda kb, m: HelpReply(edgeone=True), id="help-edgeone"),
+    pytest.param(lambda kb, m: with_view(kb), id="outcome-with-edgeone-view"),
+    pytest.param(
+        lambda kb, m: ViewReply(URL, with_view(kb).diagnosis, with_view(kb).edgeone),  # type: ignore[arg-type]
+        id="edgeone-view-in-thread",
+    ),
+    pytest.param(lambda kb, m: ZoneCard(edge_view()), id="zone-card"),
+    pytest.param(
+        lambda kb, m: LogsReply("4105283880544427145", edge_view().logs),  # type: ignore[arg-type]
+        id="logs-found",
+    ),
+    pytest.param(
+        lambda kb, m: LogsReply(
+            "41052", Problem("credentials", Phrase("rejected (SecretId …MPLE)"))
+        ),
+        id="logs-problem",
+    ),
+    pytest.param(lambda kb, m: PurgeConfirm(plan()), id="purge-confirm"),
+    pytest.param(
+        lambda kb, m: PurgeReport(PurgeResult(plan(), "done", "job-1", waited_s=4.0), USER),
+        id="purge-done",
+    ),
+    pytest.param(
+        lambda kb, m: PurgeReport(
+            PurgeResult(plan("shop.example.com"), "failed", "job-2", (("x", "quota"),)), USER
+        ),
+        id="purge-failed",
+    ),
+    pytest.param(lambda kb, m: EdgeOneOff("zone"), id="edgeone-off-zone"),
+    pytest.param(lambda kb, m: EdgeOneOff("purge"), id="edgeone-off-purge"),
 ]
 
 
@@ -618,3 +724,32 @@ def test_shared_verdict_names_who_shared(kb: KnowledgeBase) -> None:
     assert console is not None
     assert URL in console
     assert "522" in console
+
+
+# ---------------------------------------------------------------- EdgeOne's view
+
+
+def test_a_diagnosis_with_edgeones_view_fits_or_says_it_does_not(kb: KnowledgeBase) -> None:
+    from bot.slack.surface import SlackSurface
+
+    surface = SlackSurface(client=None)  # type: ignore[arg-type]  # fits() sends nothing
+    normal = with_view(kb)
+    assert surface.fits(normal)
+    long = tuple("x" * 600 for _ in range(40))
+    wordy = replace(normal.diagnosis, summary="s" * 2900, evidence=long, next_steps=long)
+    findings = tuple(Finding("x", "warning", Phrase("f" * 300)) for _ in range(20))
+    view = replace(edge_view(), findings=findings)
+    huge = replace(normal, diagnosis=wordy, edgeone=EdgeOneAddendum(view, normal.diagnosis))
+    assert not surface.fits(huge)  # the view then goes in the thread, the buttons stay
+    assert "eo_probe_again" in action_ids(render(replace(huge, edgeone=None)))
+
+
+def test_the_view_says_what_it_did_to_the_verdict(kb: KnowledgeBase) -> None:
+    reply = with_view(kb)
+    slack = shown(render(reply))
+    text = render_reply(reply)
+    assert text is not None
+    assert "*EdgeOne's API on this verdict*" in slack
+    assert "EdgeOne's view: shop.example.com (zone example.com)" in slack
+    assert text.startswith("Verdict with EdgeOne's view: ")
+    assert "For support" not in text  # the console printed the diagnosis already

@@ -7,7 +7,8 @@ stands in for ``response_url``. Every request is recorded as a ``Call`` (method 
 retry_after=0)`` answers an HTTP error first, ``error_next(method, "not_in_channel")`` an
 ``ok: false`` body. ``break_channel(channel, ...)`` makes every call to one channel fail (an
 ``ok: false`` body or an HTTP status, e.g. a 429 that outlasts the client's retries) until
-``mend_channel(channel)``.
+``mend_channel(channel)``. ``usergroups`` (group ID → member IDs) answers
+``usergroups.users.list``.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class FakeSlack:
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -107,6 +109,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs a few (usergroups.*)
         app.router.add_post("/response/{name}", self._response_url)
         self.socket.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -244,6 +247,11 @@ class FakeSlack:
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": body.get("ts"), "text": body.get("text")}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup", ""))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[group]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
         return {"ok": True}

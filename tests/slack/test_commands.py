@@ -91,3 +91,27 @@ async def test_probe_of_refused_target_is_answered_privately(bot: Bot) -> None:
 async def test_probe_without_url_explains_usage(bot: Bot) -> None:
     call = await acked(await bot.command("probe"))
     assert "Usage" in call.text
+
+
+# -- EdgeOne's API without credentials -------------------------------------------------------------
+
+
+async def test_edgeone_commands_without_credentials_say_what_the_api_would_add(bot: Bot) -> None:
+    await bot.command("zone shop.example.com")
+    await bot.command("purge https://shop.example.com/app.js")
+    zone, purge = await bot.fake.wait_calls("response_url", 2)
+    for call in (zone, purge):
+        assert "which is not set up here" in call.text
+        assert "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY" in call.text
+        assert "whether the address that answered is an EdgeOne node" in call.text
+    assert "A zone card comes from EdgeOne's API" in zone.text
+    assert "EO_ALLOW_PURGE=1" in purge.text
+    assert bot.fake.of("chat.postMessage") == []
+
+
+async def test_help_says_what_edgeones_api_would_add(bot: Bot) -> None:
+    await bot.command("help")
+    (call,) = await bot.fake.wait_calls("response_url")
+    text = call.block_text()
+    assert "*EdgeOne's view* (off here)" in text
+    assert "TENCENTCLOUD_SECRET_ID" in text

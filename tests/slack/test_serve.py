@@ -134,3 +134,36 @@ async def test_sigterm_stops_watches_and_tells_their_threads(fake: FakeSlack) ->
     told = fake.of("chat.postMessage")[-1]
     assert "shutting down" in told.text
     assert told.body["thread_ts"] == envelope["event"]["thread_ts"]
+
+
+async def test_serve_with_edgeones_api_reads_the_zones_at_start_and_stops_cleanly(
+    fake: FakeSlack,
+) -> None:
+    from tests.servers.teo import SECRET_ID, SECRET_KEY, FakeTeo
+
+    with FakeTeo() as teo:
+        async with serving(fake, **teo.env()) as (base, proc):
+            await fake.wait_for(
+                lambda: "DescribeRealtimeLogDeliveryTasks" in teo.actions(),
+                limit=10.0,
+                what="the zones read at start-up",
+            )
+            form = fixture("slash_command.json")
+            form.update(text="zone shop.example.com", response_url=fake.response_url("cmd"))
+            body = urllib.parse.urlencode(form).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(f"{base}/slack/events", data=body, headers=headers) as r,
+            ):
+                assert r.status == 200
+            (call,) = await fake.wait_calls("response_url", limit=10.0)
+            proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):
+                _, err = await proc.communicate()
+            assert proc.returncode == 0
+    assert "EdgeOne zone card: shop.example.com (zone example.com)" in call.block_text()
+    assert teo.actions()[0] == "DescribeZones"  # before anyone asked
+    assert all(c.error is None for c in teo.calls)
+    assert SECRET_ID not in err.decode()
+    assert SECRET_KEY not in err.decode()
