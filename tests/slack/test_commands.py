@@ -110,8 +110,7 @@ async def test_edgeone_commands_without_credentials_say_what_the_api_would_add(b
 
 
 async def test_help_says_what_edgeones_api_would_add(bot: Bot) -> None:
-    await bot.command("help")
-    (call,) = await bot.fake.wait_calls("response_url")
+    call = await acked(await bot.command("help"))
     text = call.block_text()
     assert "*EdgeOne's view* (off here)" in text
     assert "TENCENTCLOUD_SECRET_ID" in text
