@@ -8,11 +8,7 @@ or argument that is wrong (the message names it).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
 import os
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -87,6 +83,11 @@ def run_agent_command(args: argparse.Namespace, *, environ: Mapping[str, str] | 
     except ValueError as exc:
         print(f"eo-bot agent: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # Imported here: `eo-bot --help` and `ask` build this parser and must stay fast.
+    import asyncio
+    import contextlib
+    import logging
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
@@ -108,6 +109,9 @@ def _probe_settings(env: Mapping[str, str]) -> ProbeSettings:
 
 
 async def _serve(settings: AgentSettings, region: str, probe_settings: ProbeSettings) -> None:
+    import asyncio
+    import signal
+
     from bot.agents.agent import run_agent  # nats loads only when an agent really runs
 
     stop = asyncio.Event()
