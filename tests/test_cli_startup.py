@@ -21,11 +21,23 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-watched = {"slack_bolt", "slack_sdk", "aiohttp", "httpx", "httpcore", "pydantic", "yaml"}
+watched = {"slack_bolt", "slack_sdk", "aiohttp", "httpx", "httpcore", "pydantic", "yaml",
+           "asyncio", "nats", "redis", "tencentcloud", "prometheus_client", "opencc"}
 loaded = sorted({m.split(".")[0] for m in sys.modules} & watched)
 print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
 """
-NETWORK_STACK = {"slack_bolt", "slack_sdk", "aiohttp", "httpx", "httpcore"}
+NETWORK_STACK = {
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "httpx",
+    "httpcore",
+    "asyncio",
+    "nats",
+    "redis",
+    "tencentcloud",
+    "prometheus_client",
+}
 
 
 def imported(*args: str, cache: Path) -> tuple[int, set[str]]:
