@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.agents.names import Regions
 from bot.chat.alerts import Alert
+from bot.chat.regional_replies import RegionalReply
 from bot.chat.snapshot import Change, Snapshot
 from bot.diagnosis import Diagnosis
 from bot.i18n.language import Language
@@ -31,6 +33,7 @@ class ProbeRequest:
     origin: str | None = None  # host[:port] to probe directly as the origin
     code: int | None = None  # the status the user said they saw
     language: Language = "en"  # of the conversation it belongs to: its buttons answer in it
+    regions: Regions | None = None  # also probe from these regions' agents (None: from here only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,4 +165,5 @@ Reply = (
     | SharedVerdict
     | AlertReply
     | WatchEvent
+    | RegionalReply
 )

@@ -568,7 +568,11 @@ def render(reply: Reply) -> Message:
         return shared_verdict_message(reply)
     if isinstance(reply, AlertReply):
         return alert_message(reply)
-    return watch_event_message(reply)
+    if isinstance(reply, WatchEvent):
+        return watch_event_message(reply)
+    from bot.render.regions import regional_reply_message  # it builds on this module
+
+    return regional_reply_message(reply)
 
 
 def shared_verdict_message(reply: SharedVerdict) -> Message:

@@ -46,6 +46,7 @@ from bot.chat.words import verdict, watch_event_text, watch_info_text
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
 from bot.render.probe_text import render_probe
+from bot.render.regions import regional_reply_text
 from bot.render.text import Style, cells, render_answer, render_entry
 from bot.untrusted import visible
 
@@ -125,7 +126,9 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         return _("(shared) {url}: {verdict}").format(url=reply.request.url, verdict=shown)
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
-    return _watch_event(reply, ink)
+    if isinstance(reply, WatchEvent):
+        return _watch_event(reply, ink)
+    return regional_reply_text(reply, style=ink)
 
 
 def _help(ink: _Ink, language: Language) -> str:

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.services import Services
+from bot.chat.services import Services, regional_prober
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.ops.metrics import METRICS
@@ -123,6 +123,7 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         replica=state.replica,
         watch_channels=config.watch_channels,
         watch=config.watch,
+        regional=regional_prober(config.agents),
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from bot.chat import buttons
 from bot.chat.alerts import Alert
+from bot.chat.regional_replies import RegionalOutcome, RegionalSummary
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -52,6 +53,7 @@ from bot.render.blocks import (
     render,
 )
 from bot.render.chat_text import render_reply
+from tests.render.regional_replies import REGIONAL_REPLIES
 from tests.test_diagnosis import ORIGIN_IP, STARTED, URL, edge, failing, origin
 
 HOSTILE = "https://x.example/<!channel>"
@@ -184,6 +186,7 @@ EVERY_REPLY: list[Any] = [
     pytest.param(lambda kb, m: event(kb, "shutdown"), id="watch-shutdown"),
     pytest.param(lambda kb, m: event(kb, "failed", detail="timeout x3"), id="watch-failed"),
     pytest.param(lambda kb, m: event(kb, "failed", snapshot=None), id="watch-failed-bare"),
+    *REGIONAL_REPLIES,
 ]
 
 
@@ -257,6 +260,12 @@ def test_every_reply_renders_as_console_text(
         isinstance(reply, ProbeSummary)
         or (isinstance(reply, Progress) and reply.done)
         or (isinstance(reply, ProbeOutcome) and reply.watch is not None and not reply.watch.active)
+        or isinstance(reply, RegionalSummary)
+        or (
+            isinstance(reply, RegionalOutcome)
+            and reply.watch is not None
+            and not reply.watch.active
+        )
     )
     if quiet:
         assert text is None
