@@ -324,7 +324,8 @@ def outcome_text(reply: RegionalOutcome, *, style: Style | None = None) -> str:
         parts.append(
             st.dim(
                 _(
-                    "`again` probes it again from the same places; `compare HOST[:PORT]` adds the origin."
+                    "`again` probes it again from the same places; `compare HOST[:PORT]` adds "
+                    "the origin."
                 )
             )
         )
