@@ -29,11 +29,11 @@ _ALL_ZH = r"(?:所有|全部)(?:的)?(?:区域|地区|节点)?"
 _CLAUSE = re.compile(
     rf"(?:(?<![\w-])from\s+|(?:从|来自)\s*)"
     rf"(?P<list>{_ALL_ZH}|{_NAME}(?:{_SEP}{_NAME})*)"
-    r"(?![A-Za-z0-9_.:/@-])",  # not the start of a host name, a URL or an address
+    r"(?![A-Za-z0-9_:/@-]|\.\w)",  # not the start of a host name, a URL or an address
     re.IGNORECASE,
 )
 # More names separated by spaces, up to the end of the message ("from fra sin").
-_TAIL = re.compile(rf"^(?:\s+{_NAME}(?![A-Za-z0-9_.:/@=-]))+\s*[.!。！]?\s*$")
+_TAIL = re.compile(rf"^(?:\s+{_NAME}(?![A-Za-z0-9_:/@=-]|\.\w))+\s*[.!。！]?\s*$")
 # As bot.intent reads URLs: one ends at whitespace or at the first Chinese character.
 _URL = re.compile(
     r"\bhttps?://[^\s<>\"'\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+", re.IGNORECASE

@@ -266,12 +266,17 @@ HELP_TEXT = N_(
     "*In a channel or thread*, mention me: `@eo https://shop.example.com/cart gives 522` or "
     "`@eo what does 524 mean?`; I answer in the thread. *In a DM*, just type the same."
 )
+REGIONS_HELP = N_(
+    "*From several regions* (where regional probe agents run)\n"
+    "`/eo probe https://shop.example.com/cart from fra,sin` or `from all`: a table per region and "
+    "a verdict across them. `/eo regions` lists the agents."
+)
 TITLE = N_("eo-bot: EdgeOne troubleshooting")
 
 
 def help_message(language: Language = "en") -> Message:
     _ = texts(language)
-    body = _(HELP_TEXT)
+    body = _(HELP_TEXT) + "\n\n" + _(REGIONS_HELP)
     blocks: list[Block] = [header(_(TITLE)), section(body, language=language)]
     return _message(blocks, _unmark(body), language)
 

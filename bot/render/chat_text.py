@@ -65,6 +65,11 @@ HELP_ROWS = (
         N_("watch https://shop.example.com/ for 10m"),
         N_("re-probe until it recovers (unwatch stops it)"),
     ),
+    (
+        N_("/eo probe URL from fra,sin"),
+        N_("also probe from the regional agents (or: from all)"),
+    ),
+    (N_("regions"), N_("list the regional probe agents")),
     (N_("again"), N_('the "Probe again" button: probe the last URL again')),
     (N_("compare HOST[:PORT]"), N_('the "Compare with origin" button')),
     (N_("help, quit"), ""),
