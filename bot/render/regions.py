@@ -35,6 +35,7 @@ from bot.chat.regional_replies import (
 )
 from bot.chat.replies import WatchInfo
 from bot.chat.words import quote, watch_info_text
+from bot.chat.words import verdict as verdict_words
 from bot.i18n.catalogue import N_, plural, texts
 from bot.i18n.language import Language
 from bot.probe.models import SCHEMA_VERSION
@@ -574,12 +575,14 @@ def regional_reply_message(reply: RegionalReply) -> Message:
         return _one_line(line, language)
     if isinstance(reply, RegionalSummary):
         outcome = reply.outcome
-        values = {
-            "url": esc(outcome.request.url),
-            "verdict": esc(_unreachable_words(outcome.unreachable, language))
-            if outcome.unreachable is not None
-            else esc(_headline_of(outcome)),
-        }
+        if outcome.unreachable is not None and outcome.local is not None:
+            local = outcome.local.diagnosis
+            shown = verdict_words(local.code, local.fault, local.support.status_code, language) + _(
+                " (from here only: the regional agents could not be asked)"
+            )
+        else:
+            shown = _headline_of(outcome)
+        values = {"url": esc(outcome.request.url), "verdict": esc(shown)}
         if reply.user:
             line = _("🔎 Probe of {url} (asked by {who}): {verdict}. Answer in the thread.").format(
                 **values, who=f"<@{reply.user}>"

@@ -124,6 +124,9 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         watch_channels=config.watch_channels,
         watch=config.watch,
         regional=regional_prober(config.agents),
+        # The agents' answers travel back after their own probe's deadline; the caller takes 60 s
+        # at most.
+        regional_deadline=min(config.probe.deadline + 5.0, 60.0),
     )
 
 

@@ -358,6 +358,12 @@ async def test_nats_stopped_mid_run_gives_one_line_and_the_local_diagnosis(
             again = bot.fake.of("chat.update")[-1].block_text()
             assert "NATS unreachable" in again
             assert "For support" in again
+            # a slash command's channel message says where the answer came from
+            await bot.command(f"probe {w.url('/cart')} from all")
+            await bot.fake.wait_calls("chat.update", 3, limit=WAIT)
+            await settled(bot)
+            summary = bot.fake.of("chat.update")[-1]
+            assert "(from here only: the regional agents could not be asked)" in summary.text
         finally:
             release.set()
             await bot.close()  # type: ignore[attr-defined]
