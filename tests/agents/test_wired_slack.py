@@ -367,3 +367,5 @@ async def test_nats_stopped_mid_run_gives_one_line_and_the_local_diagnosis(
         finally:
             release.set()
             await bot.close()  # type: ignore[attr-defined]
+            for agent in w.agents.values():  # NATS is gone: there is nothing to drain into
+                agent.kill()
