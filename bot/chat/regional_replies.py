@@ -117,3 +117,12 @@ RegionalReply = (
     | AgentsReply
     | RegionalShared
 )
+# The same, for isinstance.
+REGIONAL_REPLIES = (
+    RegionalOutcome,
+    RegionalProgress,
+    RegionalSummary,
+    RegionalNews,
+    AgentsReply,
+    RegionalShared,
+)

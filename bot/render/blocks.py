@@ -42,6 +42,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.chat import buttons
+from bot.chat.regional_replies import REGIONAL_REPLIES
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -571,13 +572,13 @@ def render(reply: Reply) -> Message:
         return probe_summary_message(reply.url, reply.diagnosis, user=reply.user, language=language)
     if isinstance(reply, SharedVerdict):
         return shared_verdict_message(reply)
+    if isinstance(reply, REGIONAL_REPLIES):
+        from bot.render.regions import regional_reply_message  # it builds on this module
+
+        return regional_reply_message(reply)
     if isinstance(reply, AlertReply):
         return alert_message(reply)
-    if isinstance(reply, WatchEvent):
-        return watch_event_message(reply)
-    from bot.render.regions import regional_reply_message  # it builds on this module
-
-    return regional_reply_message(reply)
+    return watch_event_message(reply)
 
 
 def shared_verdict_message(reply: SharedVerdict) -> Message:

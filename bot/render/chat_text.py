@@ -28,6 +28,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bot.chat.regional_replies import REGIONAL_REPLIES
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -129,11 +130,11 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         snap = reply.snapshot
         shown = verdict(snap.code, snap.fault, snap.status, language)
         return _("(shared) {url}: {verdict}").format(url=reply.request.url, verdict=shown)
+    if isinstance(reply, REGIONAL_REPLIES):
+        return regional_reply_text(reply, style=ink)
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
-    if isinstance(reply, WatchEvent):
-        return _watch_event(reply, ink)
-    return regional_reply_text(reply, style=ink)
+    return _watch_event(reply, ink)
 
 
 def _help(ink: _Ink, language: Language) -> str:
