@@ -27,8 +27,8 @@ run: $(VENV)/.run
 	$(BIN)/eo-bot $(ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests bench tools
+	$(BIN)/ruff format --check bot tests bench tools
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
@@ -65,4 +65,4 @@ messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
 	    -o $(LOCALE)/eo-bot.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/eo-bot.pot -d $(LOCALE) -D eo-bot -l zh --no-fuzzy-matching
-	$(BIN)/pybabel compile -d $(LOCALE) -D eo-bot -l zh --statistics
+	$(BIN)/python tools/compile_catalogue.py $(LOCALE)/zh/LC_MESSAGES/eo-bot.po

@@ -1,4 +1,4 @@
-"""Command line: `eo-bot ask | probe | zone | logs | console | serve | agent | kb check`.
+"""Command line: `eo-bot ask | probe | zone | logs | console | serve | agent | regions | kb check`.
 
 Without a subcommand: `serve` when SLACK_BOT_TOKEN is set, otherwise the local `console`.
 
@@ -70,6 +70,21 @@ LANGUAGE_ENVIRONMENT = (
     ("EO_LANGUAGE", "answer in: auto (the question's language; default), en or zh"),
 )
 LANGUAGES = ("auto", "en", "zh")
+# Probing from other regions' agents (bot/agents/settings.py); the bot, `probe --from` and
+# `regions` read them.
+AGENTS_ENVIRONMENT = (
+    ("EO_NATS_URL", "NATS of the regional probe agents, nats:// or tls://; unset: probe from here"),
+    ("EO_NATS_TOKEN", "NATS login: a token, or"),
+    ("EO_NATS_USER", "a user (with EO_NATS_PASSWORD), or"),
+    ("EO_NATS_PASSWORD", "that user's password, or"),
+    ("EO_NATS_CREDS", "a .creds file"),
+    ("EO_NATS_CA_FILE", "CA of the NATS server's certificate (turns TLS on)"),
+    ("EO_NATS_CERT_FILE", "a client certificate for NATS (with EO_NATS_KEY_FILE)"),
+    ("EO_NATS_KEY_FILE", "the client certificate's key"),
+    ("EO_NATS_PREFIX", "prefix of the NATS subjects, stream and bucket (default eo)"),
+    ("EO_AGENT_HEARTBEAT", "seconds between two heartbeats of an agent (default 5)"),
+    ("EO_AGENT_KEYS", "each region's agent public keys: fra=KEY,sin=KEY"),
+)
 # What `serve` reads (bot/config.py); tests/test_cli.py checks the list against the code.
 SERVE_ENVIRONMENT = (
     ("SLACK_BOT_TOKEN", "bot token, xoxb-... (required)"),
@@ -95,6 +110,7 @@ SERVE_ENVIRONMENT = (
     ("EO_REDIS_PREFIX", "prefix of the bot's Redis keys (default eo-bot)"),
     ("EO_REDIS_TIMEOUT", "longest wait for Redis before answering from memory (default 0.5 s)"),
     ("EO_LOG_FORMAT", "text (default) or json: one object per line with a request id"),
+    *AGENTS_ENVIRONMENT,
     *LANGUAGE_ENVIRONMENT,
     *EDGEONE_ENVIRONMENT,
     *PURGE_ENVIRONMENT,
@@ -141,12 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Probe a URL (DNS, TCP, TLS, HTTP), compare it with the origin if asked, "
         "and name the EdgeOne code, the side at fault and what to check; with EdgeOne API "
         "credentials, EdgeOne's own view follows and the verdict is weighed with it. On a "
-        "terminal, a probe that takes more than a second shows its progress on stderr. Exit "
-        "status: 0 the probe "
-        "ran (whatever it found), 2 invalid or refused input.",
+        "terminal, a probe that takes more than a second shows its progress on stderr. With "
+        "--from, the regional agents probe it at the same time and the answer is a table per "
+        "region and a verdict across regions. Exit status: 0 the probe ran (whatever it found), "
+        "2 invalid or refused input.",
         epilog=_environment(
             "environment (flags add to or replace these)",
-            (*PROBE_ENVIRONMENT, *LANGUAGE_ENVIRONMENT),
+            (*PROBE_ENVIRONMENT, *AGENTS_ENVIRONMENT, *LANGUAGE_ENVIRONMENT),
         )
         + "\n\n"
         + _environment("EdgeOne's view after the diagnosis (optional)", EDGEONE_ENVIRONMENT),
@@ -191,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadline", type=float, metavar="SECONDS", help="hard cap on the whole probe (default 20)"
     )
     probe.add_argument("--ca-file", metavar="PEM", help="extra trusted CA certificates")
+    probe.add_argument(
+        "--from",
+        dest="regions",
+        metavar="REGIONS",
+        help="also probe from these regions' agents: fra,sin or all (needs EO_NATS_URL)",
+    )
     _language_flag(probe, "auto: English, as there is no question to read")
 
     zone = sub.add_parser(
@@ -240,6 +263,18 @@ def build_parser() -> argparse.ArgumentParser:
         "Slack.",
     )
     _language_flag(console, "auto: each line's own language")
+
+    regions = sub.add_parser(
+        "regions",
+        help="list the regional probe agents that are running",
+        description="List the regional probe agents with a current heartbeat, region by region, "
+        "and the trusted regions that have none. Exit status: 0 listed, 2 regional probing is not "
+        "set up (EO_NATS_URL) or NATS cannot be reached.",
+        epilog=_environment("environment", (*AGENTS_ENVIRONMENT, *LANGUAGE_ENVIRONMENT)),
+        formatter_class=raw,
+    )
+    regions.add_argument("--json", action="store_true", help="machine-readable output")
+    _language_flag(regions, "auto: English")
 
     from bot.agents.command import add_agent_parser  # argparse only: the agent loads when run
 
@@ -312,6 +347,13 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
                 else edgeone_cli.run_logs_command
             )
             return run(args, stdout, style=_style(stdout), language=choice)
+        if args.command == "regions":
+            from bot.regions_cli import run_regions_command
+
+            if (choice := _language(args)) is None:
+                return EXIT_USAGE
+            lang = "en" if choice == "auto" else choice
+            return run_regions_command(args, stdout, style=_style(stdout), language=lang)
         if args.command == "agent":
             from bot.agents.command import run_agent_command
 

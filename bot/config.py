@@ -33,6 +33,8 @@ and the message says what a good value looks like. Tokens and the signing secret
 - EO_PROBE_*: the probe's own settings (see ``bot.probe.runner.ProbeSettings.from_env``).
 - TENCENTCLOUD_* and EO_API_* / EO_ZONES / EO_*PURGE*: EdgeOne's API, optional (see
   ``bot.edgeone.settings``); without credentials ``edgeone`` is None.
+- EO_NATS_*, EO_AGENT_KEYS, EO_AGENT_HEARTBEAT: probing from other regions' agents (see
+  ``bot.agents.settings.CallerSettings``); unset EO_NATS_URL: every probe runs from here only.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 from pydantic_settings.sources import PydanticBaseSettingsSource
 
+from bot.agents.settings import CallerSettings
 from bot.chat.watches import WatchSettings
 from bot.edgeone.settings import EdgeOneSettings, SettingsError
 from bot.i18n.language import Choice, parse_choice
@@ -127,6 +130,7 @@ class Config:
     redis: SharedState | None = None
     log_format: LogFormat = "text"
     edgeone: EdgeOneSettings | None = None  # None: no API credentials, the feature is off
+    agents: CallerSettings | None = None  # regional probe agents (EO_NATS_URL); None: off
 
     @property
     def socket_mode(self) -> bool:
@@ -192,7 +196,23 @@ class Config:
             ),
             log_format=env.log_format,
             edgeone=edgeone_settings(environ),
+            agents=agent_settings(environ),
         )
+
+
+def agent_settings(environ: Mapping[str, str]) -> CallerSettings | None:
+    """EO_NATS_* and EO_AGENT_KEYS (the console and the CLI read them too); None without
+    EO_NATS_URL. Their ValueError names the variable first; ConfigError carries it apart."""
+    try:
+        return CallerSettings.from_env(environ)
+    except ValueError as exc:
+        variable, sep, message = str(exc).partition(": ")
+        if not sep or not variable.startswith(("EO_NATS_", "EO_AGENT_")):
+            raise ConfigError("EO_NATS_URL", str(exc)) from None
+        first, _, others = variable.partition(" ")
+        if others:  # "EO_NATS_CERT_FILE / EO_NATS_KEY_FILE: ...": the first, the rest in words
+            message = f"{message} ({variable})"
+        raise ConfigError(first, message) from None
 
 
 def watch_settings(environ: Mapping[str, str]) -> WatchSettings:

@@ -42,10 +42,11 @@ from typing import Any, NamedTuple, Protocol, TextIO, TypeVar
 
 from bot.chat.conversation import Conversation
 from bot.chat.edgeone import EdgeOneChat
+from bot.chat.regional_replies import RegionalOutcome
 from bot.chat.replies import Notice, ProbeOutcome, Reply
-from bot.chat.services import Services
+from bot.chat.services import Services, regional_prober
 from bot.chat.surface import Turn
-from bot.config import ConfigError, edgeone_settings, watch_settings
+from bot.config import ConfigError, agent_settings, edgeone_settings, watch_settings
 from bot.i18n.catalogue import plural, texts
 from bot.i18n.language import Choice, Language, language_setting
 from bot.intent import parse_origin
@@ -95,7 +96,7 @@ class ConsoleSurface:
     def __init__(self, screen: Screen, *, style: Style | None = None) -> None:
         self.screen = screen
         self.style = style or Style()
-        self.last: ProbeOutcome | None = None
+        self.last: ProbeOutcome | RegionalOutcome | None = None
         self.closed = False  # the reader went away (`| head`): stop reading input
         self._refs = itertools.count(1)
 
@@ -110,7 +111,7 @@ class ConsoleSurface:
         self._show(reply)
 
     def _show(self, reply: Reply) -> None:
-        if isinstance(reply, ProbeOutcome) and reply.buttons and reply.watch is None:
+        if isinstance(reply, ProbeOutcome | RegionalOutcome) and reply.buttons and not reply.watch:
             self.last = reply
         if self.closed:
             return
@@ -172,6 +173,9 @@ class Console:
             await self.say(_("Nothing to probe again yet: probe a URL first."))
             return
         turn = Turn(text="", user=USER, channel=CHANNEL, thread=THREAD, kind="console")
+        if isinstance(last, RegionalOutcome):
+            await self.conversation.regional.again(turn, last.request, last.states)
+            return
         await self.conversation.probe_again(turn, last.request, last.snapshot)
 
     async def _compare(self, rest: str) -> None:
@@ -185,6 +189,9 @@ class Console:
             await self.say(problem)
             return
         turn = Turn(text="", user=USER, channel=CHANNEL, thread=THREAD, kind="console")
+        if isinstance(last, RegionalOutcome):
+            await self.conversation.regional.compare(turn, last.request, origin, last.states)
+            return
         await self.conversation.compare(turn, last.request, origin, last.snapshot)
 
     async def settle(self) -> None:
@@ -211,6 +218,8 @@ class Console:
             )
             await self.say(waiting.format(count=count), "⏳")
         await self.conversation.services.tasks.drain()
+        if self.conversation.services.regional is not None:
+            await self.conversation.services.regional.close()
 
 
 async def run_console(
@@ -622,6 +631,7 @@ def console_main(
         settings = ProbeSettings.from_env(env)
         watch = watch_settings(env)
         api = edgeone_settings(env)
+        agents = agent_settings(env)
         choice = language if language is not None else language_setting(env)
     except (ValueError, ConfigError) as exc:
         print(f"eo-bot console: {exc}", file=stderr)
@@ -631,7 +641,13 @@ def console_main(
     # One person at their own terminal: the per-user probe budget is generous.
     edgeone = EdgeOneChat.build(api, settings) if api is not None else None
     services = Services.build(
-        kb, settings, rate=RateLimiter(60, 60.0), watch=watch, edgeone=edgeone, language=choice
+        kb,
+        settings,
+        rate=RateLimiter(60, 60.0),
+        watch=watch,
+        edgeone=edgeone,
+        language=choice,
+        regional=regional_prober(agents),
     )
     if not source.isatty():
         surface = ConsoleSurface(Stream(stdout, env), style=style)

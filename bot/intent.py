@@ -14,6 +14,9 @@
   ``purge <url|host>`` (``站点``, ``日志``, ``刷新缓存`` or ``清除缓存``), EdgeOne's own view (the
   API); the keyword alone gets its usage, and words after it that are not a host, an ID or a URL
   leave the text a question (``zone not active``, ``日志在哪里看``);
+- a probe or a watch ending in ``from fra,sin`` or ``from all`` (``从 fra,sin``) runs in those
+  regions too (``regions`` on ``Probe``/``Watch``); ``ListRegions``: ``regions`` (``区域``),
+  the live probe agents (``bot.intent_regions``);
 - ``Invalid``: ``probe``/``watch`` without a URL, a malformed ``origin=`` or duration: carries a
   user-facing message, in the language asked for;
 - ``Ask``: everything else, a question for the knowledge base.
@@ -24,11 +27,13 @@ This module knows nothing about Slack's API; it only understands the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.agents.names import Regions
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
+from bot.intent_regions import find_regions, is_regions_request
 from bot.markup import to_plain
 
 _HELP_WORDS = frozenset(
@@ -117,6 +122,7 @@ class Probe:
     code: int | None = None  # a status code the user mentioned next to the URL
     text: str = ""  # the whole message, markup removed
     explicit: bool = False  # asked with the `probe` keyword
+    regions: Regions | None = None  # `from fra,sin` / `from all`: probe there too
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,7 @@ class Watch:
     origin: str | None = None
     code: int | None = None
     duration: float | None = None  # seconds asked for with "for 30m"; None: the default
+    regions: Regions | None = None  # `from fra,sin` / `from all`: probe there too
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +161,11 @@ class Help:
 
 
 @dataclass(frozen=True, slots=True)
+class ListRegions:
+    """`regions`: which probe agents are running, region by region."""
+
+
+@dataclass(frozen=True, slots=True)
 class Empty:
     pass
 
@@ -161,15 +173,33 @@ class Empty:
 @dataclass(frozen=True, slots=True)
 class Invalid:
     problem: str  # a user-facing message saying what was wrong and how to ask
-    about: Literal["url", "origin", "duration"] = "url"  # which part of the message was wrong
+    about: Literal["url", "origin", "duration", "regions"] = "url"  # the part that was wrong
 
 
-Intent = Ask | Probe | Watch | Unwatch | Zone | Logs | Purge | Help | Empty | Invalid
+Intent = Ask | Probe | Watch | Unwatch | Zone | Logs | Purge | Help | Empty | Invalid | ListRegions
 
 
 def parse(raw: str, *, language: Language = "en") -> Intent:
     """Read one message (Slack markup allowed) into an intent; an ``Invalid`` one says what was
     wrong in ``language``."""
+    intent = _parse(raw, language)
+    if isinstance(intent, Ask) and is_regions_request(intent.text):
+        return ListRegions()
+    if not isinstance(intent, Probe | Watch):
+        return intent
+    text = to_plain(raw).text.strip()
+    right_after = None
+    if isinstance(intent, Probe) and not intent.explicit:
+        right_after = text.find(intent.url) + len(intent.url)
+    clause = find_regions(text, right_after=right_after, language=language)
+    if clause is None:
+        return intent
+    if clause.regions is None:
+        return Invalid(clause.problem or "", about="regions")
+    return replace(intent, regions=clause.regions)
+
+
+def _parse(raw: str, language: Language) -> Intent:
     plain = to_plain(raw)
     text = plain.text.strip()
     words = text.split()

@@ -170,6 +170,12 @@ def run_probe_command(
     kb = load_matcher().kb
     names = frozenset(n for e in kb.entries for n in e.names)
     settings = replace(settings, error_names=names)
+    if getattr(args, "regions", None) is not None:
+        from bot.regions_cli import run_regional_probe  # NATS loads only with --from
+
+        status = run_regional_probe(args, out, settings, style=style, language=lang)
+        if status is not None:
+            return status
     progress = None
     if not args.json and sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
         phases = TerminalProgress.phases_for(args.url, origin=args.origin is not None)

@@ -10,9 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.agents.names import parse_region
+from bot.agents.names import parse_regions
 from bot.agents.protocol import AgentFacts
 from bot.probe.models import ProbeReport
+
+__all__ = [
+    "AgentInfo",
+    "AgentsUnavailable",
+    "LiveAgent",
+    "OutcomeKind",
+    "RegionOutcome",
+    "RegionalRun",
+    "parse_regions",
+]
 
 OutcomeKind = Literal[
     "report", "refused", "failed", "no_agent", "malformed", "unreachable", "untrusted"
@@ -92,14 +102,3 @@ class RegionalRun:
     def missing(self) -> dict[str, str]:
         """Region -> why there is no report from it."""
         return {o.region: o.text for o in self.outcomes if o.report is None}
-
-
-def parse_regions(text: str) -> tuple[str, ...] | Literal["all"]:
-    """``fra,sin`` / ``fra sin`` / ``all`` -> region names; ValueError with a plain reason."""
-    items = [i for i in text.replace(",", " ").split() if i]
-    if not items:
-        raise ValueError("name at least one region, e.g. fra,sin, or all")
-    if [i.lower() for i in items] == ["all"]:
-        return "all"
-    names = [parse_region(i.lower()) for i in items]
-    return tuple(dict.fromkeys(names))

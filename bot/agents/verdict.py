@@ -14,19 +14,26 @@ pattern they form:
 Only ``code``, ``fault`` and ``summary`` of a Diagnosis are read, plus the report itself.
 Everything a row holds that came from the network (node IP, EO-LOG-UUID, summaries quoting
 headers) is raw text: renderers escape it.
+
+The reading is worded in the language asked for (``language``, from the message catalogue); the
+rows' ``status`` and the states of ``region_states`` stay language-neutral (they are compared and
+carried in buttons), and ``status_label`` words a status for people.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.agents.outcomes import RegionalRun
 from bot.diagnosis import Diagnosis, diagnose
+from bot.i18n.catalogue import N_, plural, texts
+from bot.i18n.language import Language
 from bot.knowledge.loader import KnowledgeBase
 from bot.probe.models import ProbeReport, ProbeResult, Timings
+from bot.render.probe_words import status_word
 
 Pattern = Literal["all_ok", "fails_everywhere", "fails_in_some", "slow_in_some", "no_data"]
 RowState = Literal["ok", "failing", "slow", "no_data"]
@@ -35,7 +42,14 @@ RowState = Literal["ok", "failing", "slow", "no_data"]
 # regions AND at least SLOW_MARGIN_MS more: loopback-fast regions must not make 40 ms look slow.
 SLOW_FACTOR = 3.0
 SLOW_MARGIN_MS = 500.0
-_PHASES = (("dns_ms", "DNS"), ("connect_ms", "connect"), ("tls_ms", "TLS"), ("server_ms", "TTFB"))
+_PHASES = ("dns_ms", "connect_ms", "tls_ms", "server_ms")
+_PHASE_NAMES = {
+    "dns_ms": N_("DNS"),
+    "connect_ms": N_("connect"),
+    "tls_ms": N_("TLS"),
+    "server_ms": N_("TTFB"),
+}
+_FAILED_PHASES = {"dns": N_("DNS"), "connect": N_("connect"), "tls": N_("TLS"), "http": N_("HTTP")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,8 @@ class RegionRow:
     node_ip: str | None  # the address that answered (raw network text)
     eo_log_uuid: str | None  # raw network text
     summary: str  # the diagnosis summary, or why the region gave no data
+    failed_phase: str | None = None  # the phase that failed when no status came back
+    failure: str | None = None  # that phase's status word ("refused", "nxdomain", "reset")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +86,15 @@ def read_regions(
     missing: Mapping[str, str] | None = None,
     *,
     order: Sequence[str] = (),
+    language: Language = "en",
 ) -> RegionalVerdict:
     """The verdict for the regions in ``seen`` (with a report) and ``missing`` (region -> why
-    there is none). Rows follow ``order`` (regions it does not name come last), else ``seen``
-    then ``missing`` as given."""
+    there is none), its reading in ``language``. Rows follow ``order`` (regions it does not name
+    come last), else ``seen`` then ``missing`` as given."""
     missing = dict(missing or {})
     rows = [_row(region, report, diagnosis) for region, (report, diagnosis) in seen.items()]
     slow = _slow_regions({r.region: seen[r.region][0].edge for r in rows if r.state == "ok"})
-    rows = [_with_state(r, "slow") if r.region in slow else r for r in rows]
+    rows = [replace(r, state="slow") if r.region in slow else r for r in rows]
     rows += [_no_data_row(region, why) for region, why in missing.items() if region not in seen]
     if order:
         rank = {region: i for i, region in enumerate(order)}
@@ -97,9 +114,11 @@ def read_regions(
     else:
         pattern = "all_ok"
     by_region = {r.region: r for r in rows}
-    reading = _reading(pattern, by_region, ok, failing, slow_regions, seen)
+    reading = _reading(pattern, by_region, ok, failing, slow_regions, seen, language)
     if silent and pattern != "no_data":
-        reading += f" No result from {_names(silent)}."
+        _ = texts(language)
+        more = _("No result from {regions}.")
+        reading = _sentences(language, reading, more.format(regions=names(silent, language)))
     return RegionalVerdict(
         pattern=pattern,
         reading=reading,
@@ -112,17 +131,21 @@ def read_regions(
 
 
 def read_run(
-    run: RegionalRun, kb: KnowledgeBase, *, stated_code: int | None = None
+    run: RegionalRun,
+    kb: KnowledgeBase,
+    *,
+    stated_code: int | None = None,
+    language: Language = "en",
 ) -> tuple[RegionalVerdict, dict[str, Diagnosis]]:
-    """Diagnose each region's report and read them together; the diagnoses come back too
-    (region -> Diagnosis) for renderers that show one region in full."""
+    """Diagnose each region's report and read them together, in ``language``; the diagnoses
+    come back too (region -> Diagnosis) for renderers that show one region in full."""
     diagnoses = {
-        region: diagnose(report, kb, stated_code=stated_code)
+        region: diagnose(report, kb, stated_code=stated_code, language=language)
         for region, report in run.reports().items()
     }
     seen = {region: (run.reports()[region], d) for region, d in diagnoses.items()}
     order = [o.region for o in run.outcomes]
-    return read_regions(seen, run.missing(), order=order), diagnoses
+    return read_regions(seen, run.missing(), order=order, language=language), diagnoses
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -132,6 +155,7 @@ def _row(region: str, report: ProbeReport, diagnosis: Diagnosis) -> RegionRow:
     edge = report.edge
     answered = edge.http.status == "ok" and edge.http.status_code is not None
     state: RowState = "ok" if answered and diagnosis.fault == "none" else "failing"
+    phase = None if answered else edge.failed_phase
     return RegionRow(
         region=region,
         state=state,
@@ -143,6 +167,8 @@ def _row(region: str, report: ProbeReport, diagnosis: Diagnosis) -> RegionRow:
         node_ip=edge.connect.ip,
         eo_log_uuid=edge.http.eo_log_uuid or edge.http.headers.get("eo-log-uuid"),
         summary=diagnosis.summary,
+        failed_phase=phase,
+        failure=_failure_of(edge, phase),
     )
 
 
@@ -161,19 +187,13 @@ def _no_data_row(region: str, why: str) -> RegionRow:
     )
 
 
-def _with_state(row: RegionRow, state: RowState) -> RegionRow:
-    return RegionRow(
-        region=row.region,
-        state=state,
-        status=row.status,
-        status_code=row.status_code,
-        code=row.code,
-        fault=row.fault,
-        timings=row.timings,
-        node_ip=row.node_ip,
-        eo_log_uuid=row.eo_log_uuid,
-        summary=row.summary,
-    )
+def _failure_of(result: ProbeResult, phase: str | None) -> str | None:
+    return {
+        "dns": result.dns.status,
+        "connect": result.connect.status,
+        "tls": result.tls.status,
+        "http": result.http.status,
+    }.get(phase or "")
 
 
 def status_text(result: ProbeResult) -> str:
@@ -216,110 +236,161 @@ def _reading(
     failing: tuple[str, ...],
     slow: tuple[str, ...],
     seen: Mapping[str, tuple[ProbeReport, Diagnosis]],
+    language: Language,
 ) -> str:
+    _ = texts(language)
     if pattern == "no_data":
-        return "No region gave a result, so there is nothing to compare."
+        return _("No region gave a result, so there is nothing to compare.")
     if pattern == "all_ok":
-        return f"It works in every region that answered ({_names(ok)})."
+        return _("It works in every region that answered ({regions}).").format(
+            regions=names(ok, language)
+        )
     if pattern == "slow_in_some":
-        return _slow_reading(slow, ok, seen)
+        return _slow_reading(slow, ok, seen, language)
     failed = [rows[r] for r in failing]
     if pattern == "fails_everywhere":
-        return _everywhere_reading(failed)
-    return _some_reading(failed, ok, slow)
+        return _everywhere_reading(failed, language)
+    return _some_reading(failed, ok, slow, language)
 
 
-def _everywhere_reading(failed: list[RegionRow]) -> str:
-    if all(r.status.startswith("DNS ") for r in failed):
-        return (
+def _everywhere_reading(failed: list[RegionRow], language: Language) -> str:
+    _ = texts(language)
+    if all(r.failed_phase == "dns" for r in failed):
+        return _(
             "The name does not resolve in any region: the DNS records themselves (the zone, the "
             "CNAME to EdgeOne) are at fault, not one place on the way."
         )
-    outcomes = {_failure_words(r) for r in failed}
+    outcomes = {_failure_words(r, language) for r in failed}
     if len(outcomes) == 1:
-        return (
-            f"It fails the same way in every region ({outcomes.pop()}): the origin or the "
-            "site's configuration, which every region shares, not a regional path."
-        )
-    return (
-        f"It fails in every region ({_per_region(failed)}): the origin or the site's "
-        "configuration is more likely than any one path."
+        return _(
+            "It fails the same way in every region ({failure}): the origin or the site's "
+            "configuration, which every region shares, not a regional path."
+        ).format(failure=outcomes.pop())
+    return _(
+        "It fails in every region ({failures}): the origin or the site's configuration is more "
+        "likely than any one path."
+    ).format(failures=_per_region(failed, language))
+
+
+def _some_reading(
+    failed: list[RegionRow], ok: tuple[str, ...], slow: tuple[str, ...], language: Language
+) -> str:
+    _ = texts(language)
+    where = names([r.region for r in failed], language)
+    text = _(
+        "It fails in {failing} ({failures}) but works in {working}: the cause is regional."
+    ).format(
+        failing=where,
+        failures=_per_region(failed, language),
+        working=names((*ok, *slow), language),
     )
-
-
-def _some_reading(failed: list[RegionRow], ok: tuple[str, ...], slow: tuple[str, ...]) -> str:
-    names = [r.region for r in failed]
-    working = _names((*ok, *slow))
-    text = f"It fails in {_names(names)} ({_per_region(failed)}) but works in {working}: "
-    text += "the cause is regional. "
-    if all(r.status.startswith("DNS ") for r in failed):
-        text += (
-            f"DNS answers differently in {_names(names)}: a regional (GeoDNS) record or "
-            "the resolvers there."
+    if all(r.failed_phase == "dns" for r in failed):
+        more = _(
+            "DNS answers differently in {regions}: a regional (GeoDNS) record or the resolvers "
+            "there."
         )
     elif all(r.status_code is None for r in failed):
-        text += (
-            f"The address reached from {_names(names)} does not answer: an origin firewall or "
-            f"ACL that lets some EdgeOne nodes in but not those serving {_names(names)}, those "
-            "nodes themselves, or DNS sending that region elsewhere. Compare the node IPs."
+        more = _(
+            "The address reached from {regions} does not answer: an origin firewall or ACL that "
+            "lets some EdgeOne nodes in but not those serving {regions}, those nodes themselves, "
+            "or DNS sending that region elsewhere. Compare the node IPs."
         )
     else:
-        text += (
-            f"The EdgeOne nodes serving {_names(names)} answer differently: a problem on those "
-            "nodes, a rule scoped by region, or an origin that refuses their addresses. Quote "
-            "the EO-LOG-UUID of a failing region to support."
+        more = _(
+            "The EdgeOne nodes serving {regions} answer differently: a problem on those nodes, a "
+            "rule scoped by region, or an origin that refuses their addresses. Quote the "
+            "EO-LOG-UUID of a failing region to support."
         )
+    text = _sentences(language, text, more.format(regions=where))
     if slow:
-        text += f" {_names(slow)} also {'is' if len(slow) == 1 else 'are'} slow."
+        ngettext = plural(language)
+        also = ngettext("{regions} is also slow.", "{regions} are also slow.", len(slow))
+        also = also.format(regions=names(slow, language))
+        text = _sentences(language, text, also)
     return text
 
 
 def _slow_reading(
-    slow: tuple[str, ...], ok: tuple[str, ...], seen: Mapping[str, tuple[ProbeReport, Diagnosis]]
+    slow: tuple[str, ...],
+    ok: tuple[str, ...],
+    seen: Mapping[str, tuple[ProbeReport, Diagnosis]],
+    language: Language,
 ) -> str:
+    _ = texts(language)
     healthy = [seen[r][0].edge.timings for r in ok]
     parts = []
     for region in slow:
         timings = seen[region][0].edge.timings
         typical = statistics.median(t.total_ms for t in healthy) if healthy else 0.0
-        parts.append(f"{region} takes {_ms(timings.total_ms)} against {_ms(typical)} elsewhere")
+        values = {"region": region, "time": _ms(timings.total_ms), "typical": _ms(typical)}
         phase = _slowest_phase(timings, healthy)
         if phase is not None:
-            parts[-1] += f", most of it in {phase}"
-    return (
-        f"It works everywhere, but {'; '.join(parts)}: the network path of "
-        f"{_names(slow)} (to the EdgeOne node, or from that node to the origin for TTFB)."
-    )
+            part = _("{region} takes {time} against {typical} elsewhere, most of it in {phase}")
+            parts.append(part.format(**values, phase=_(_PHASE_NAMES[phase])))
+        else:
+            parts.append(_("{region} takes {time} against {typical} elsewhere").format(**values))
+    return _(
+        "It works everywhere, but {details}: the network path of {regions} (to the EdgeOne node, "
+        "or from that node to the origin for TTFB)."
+    ).format(details=_("; ").join(parts), regions=names(slow, language))
 
 
 def _slowest_phase(timings: Timings, others: list[Timings]) -> str | None:
     best: tuple[float, str] | None = None
-    for attr, label in _PHASES:
+    for attr in _PHASES:
         mine = getattr(timings, attr)
         theirs = [getattr(t, attr) for t in others if getattr(t, attr) is not None]
         if mine is None or not theirs:
             continue
         extra = mine - statistics.median(theirs)
         if best is None or extra > best[0]:
-            best = (extra, label)
+            best = (extra, attr)
     return best[1] if best is not None and best[0] > 0 else None
 
 
-def _failure_words(row: RegionRow) -> str:
-    return f"{row.status}, EdgeOne {row.code}" if row.code is not None else row.status
+def status_label(row: RegionRow, language: Language = "en") -> str:
+    """``row.status`` for people: as it is in English ('connect refused'), translated otherwise."""
+    if language == "en" or row.failed_phase is None or row.status_code is not None:
+        return row.status
+    _ = texts(language)
+    if row.failed_phase not in _FAILED_PHASES:
+        return _("no response")
+    word = status_word(row.failure or "error", language)
+    return _("{phase} {failure}").format(phase=_(_FAILED_PHASES[row.failed_phase]), failure=word)
 
 
-def _per_region(rows: list[RegionRow]) -> str:
+def _failure_words(row: RegionRow, language: Language) -> str:
+    status = status_label(row, language)
+    if row.code is None:
+        return status
+    _ = texts(language)
+    return _("{status}, EdgeOne {code}").format(status=status, code=row.code)
+
+
+def _per_region(rows: list[RegionRow], language: Language) -> str:
     if len(rows) == 1:
-        return _failure_words(rows[0])
-    return ", ".join(f"{r.region}: {_failure_words(r)}" for r in rows)
+        return _failure_words(rows[0], language)
+    _ = texts(language)
+    return _(", ").join(
+        _("{region}: {failure}").format(region=r.region, failure=_failure_words(r, language))
+        for r in rows
+    )
 
 
-def _names(regions: tuple[str, ...] | list[str]) -> str:
+def names(regions: Sequence[str], language: Language = "en") -> str:
+    """'fra', 'fra and sin', 'fra, iad and sin' (in ``language``)."""
     items = list(regions)
-    if len(items) <= 1:
-        return "".join(items) or "no region"
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    _ = texts(language)
+    if not items:
+        return _("no region")
+    if len(items) == 1:
+        return items[0]
+    return _("{regions} and {last}").format(regions=_(", ").join(items[:-1]), last=items[-1])
+
+
+def _sentences(language: Language, *sentences: str) -> str:
+    """Sentences one after the other: with a space between them, but none in Chinese."""
+    return ("" if language == "zh" else " ").join(sentences)
 
 
 def _ms(value: float) -> str:
@@ -338,25 +409,29 @@ class RegionChanges:
     changed: tuple[str, ...]  # failing before and now, differently
     still_failing: tuple[str, ...]  # failing before and now, the same way
     slowed: tuple[str, ...]  # fine before, slow now
-    all_recovered: bool  # nothing fails or is slow any more, and something answered
+    # Nothing fails or is slow any more, something answered, and no region that failed or was
+    # slow before has gone silent (a region whose agent died has not recovered).
+    all_recovered: bool
 
     @property
     def any(self) -> bool:
         return bool(self.recovered or self.broke or self.changed or self.slowed)
 
-    def text(self) -> str:
-        parts = []
-        if self.recovered:
-            parts.append(f"recovered in {_names(self.recovered)}")
-        if self.broke:
-            parts.append(f"now failing in {_names(self.broke)}")
-        if self.changed:
-            parts.append(f"failing differently in {_names(self.changed)}")
-        if self.slowed:
-            parts.append(f"now slow in {_names(self.slowed)}")
-        if self.still_failing:
-            parts.append(f"still failing in {_names(self.still_failing)}")
-        return "; ".join(parts) or "no change in any region"
+    def text(self, language: Language = "en") -> str:
+        """ "recovered in sin; still failing in fra", in ``language``."""
+        _ = texts(language)
+        parts = [
+            _(words).format(regions=names(regions, language))
+            for words, regions in (
+                (N_("recovered in {regions}"), self.recovered),
+                (N_("now failing in {regions}"), self.broke),
+                (N_("failing differently in {regions}"), self.changed),
+                (N_("now slow in {regions}"), self.slowed),
+                (N_("still failing in {regions}"), self.still_failing),
+            )
+            if regions
+        ]
+        return _("; ").join(parts) or _("no change in any region")
 
 
 def region_states(verdict: RegionalVerdict) -> dict[str, str]:
@@ -396,11 +471,17 @@ def regional_changes(before: Mapping[str, str], after: RegionalVerdict) -> Regio
             broke.append(region)
         else:  # ok -> slow
             slowed.append(region)
+    now = region_states(after)
+    silenced = [
+        region
+        for region, state in before.items()
+        if (state.startswith("fail:") or state == "slow") and now.get(region, "none") == "none"
+    ]
     return RegionChanges(
         recovered=tuple(recovered),
         broke=tuple(broke),
         changed=tuple(changed),
         still_failing=tuple(still),
         slowed=tuple(slowed),
-        all_recovered=after.pattern == "all_ok",
+        all_recovered=after.pattern == "all_ok" and not silenced,
     )

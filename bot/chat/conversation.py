@@ -14,10 +14,13 @@ buttons, follow-ups and news all speak it, whoever presses a button later.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.chat import buttons, edgeone
 from bot.chat.alerts import Alert
 from bot.chat.probing import ProbeRun, admit, cannot_post, refused
+from bot.chat.regional import RegionalChat
+from bot.chat.regional_watching import watch_loop
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -32,7 +35,6 @@ from bot.chat.snapshot import Snapshot
 from bot.chat.surface import CannotPost, Surface, Turn
 from bot.chat.watches import Watch as WatchState
 from bot.chat.watches import WatchBook, WatchLimit, describe_record
-from bot.chat.watching import WatchLoop
 from bot.chat.words import span
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
@@ -42,6 +44,7 @@ from bot.intent import (
     Help,
     Intent,
     Invalid,
+    ListRegions,
     Logs,
     Probe,
     Purge,
@@ -65,6 +68,7 @@ class Conversation:
         self.services = services
         self.surface = surface
         self.watches = WatchBook(services.watch, services.watch_store, owner=services.replica)
+        self.regional = RegionalChat(services, surface, self._watching)  # `from fra,sin`
         METRICS.track_watches(lambda: len(self.watches))
 
     async def handle(self, turn: Turn) -> None:
@@ -78,14 +82,18 @@ class Conversation:
             await self.surface.reply(turn, reply, public=public)
         elif isinstance(intent, Probe):
             request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code, language)
-            await self.probe(turn, request)
+            request = replace(request, regions=intent.regions)
+            await self.probe(turn, await self.regional.configured(turn, request))
         elif isinstance(intent, Watch):
             request = ProbeRequest(_with_scheme(intent.url), intent.origin, intent.code, language)
-            await self.watch(turn, request, intent.duration)
+            request = replace(request, regions=intent.regions)
+            await self.watch(turn, await self.regional.configured(turn, request), intent.duration)
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn, language)
         elif isinstance(intent, Zone | Logs | Purge):
             await edgeone.handle(self.services, self.surface, turn, intent, language)
+        elif isinstance(intent, ListRegions):
+            await self.regional.agents(turn, language)
 
     async def answer_now(self, turn: Turn) -> tuple[Reply, bool] | None:
         """The whole answer to ``turn`` when it needs no waiting (a question, help, a refusal)
@@ -133,7 +141,10 @@ class Conversation:
     async def probe(
         self, turn: Turn, request: ProbeRequest, *, previous: Snapshot | None = None
     ) -> None:
-        """Start a probe in the background (refusals are answered at once)."""
+        """Start a probe in the background (refusals are answered at once); one that names
+        regions runs there too (``bot.chat.regional``)."""
+        if await self.regional.probe(turn, request):
+            return
         slot = await admit(
             self.services, request, key=turn.user, watching=await self._watching(turn.user)
         )
@@ -268,7 +279,7 @@ class Conversation:
                         duration=span(seconds, language), note=note
                     )
                     await self._say(turn, Notice(text, emoji="⏱", language=language))
-                loop = WatchLoop(self.services, self.surface, self.watches, watch, first=slot)
+                loop = watch_loop(self.services, self.surface, self.watches, watch, first=slot)
                 watch.task = self.services.tasks.spawn(
                     loop.run(),
                     name=f"watch {request.url} for {turn.user}",
@@ -284,7 +295,7 @@ class Conversation:
     def resume(self, record: WatchRecord) -> None:
         """Run a watch taken over from another replica (or from before a restart)."""
         watch = self.watches.adopt(record)
-        loop = WatchLoop(self.services, self.surface, self.watches, watch)
+        loop = watch_loop(self.services, self.surface, self.watches, watch)
 
         async def run() -> None:
             bind_request(f"watch-{watch.id}")
@@ -367,6 +378,8 @@ class Conversation:
         await self.services.tasks.drain(limit=limit)
         if handover and handed:
             await self.watches.store.release(handed, owner=self.watches.owner)
+        if self.services.regional is not None:
+            await self.services.regional.close()
 
 
 def _with_scheme(url: str) -> str:

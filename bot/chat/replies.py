@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.agents.names import Regions
 from bot.chat.alerts import Alert
 from bot.chat.edgeone_replies import EdgeOneAddendum, EdgeOneReply
+from bot.chat.regional_replies import RegionalReply
 from bot.chat.snapshot import Change, Snapshot
 from bot.diagnosis import Diagnosis
 from bot.i18n.language import Language
@@ -32,6 +34,7 @@ class ProbeRequest:
     origin: str | None = None  # host[:port] to probe directly as the origin
     code: int | None = None  # the status the user said they saw
     language: Language = "en"  # of the conversation it belongs to: its buttons answer in it
+    regions: Regions | None = None  # also probe from these regions' agents (None: from here only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,4 +169,5 @@ Reply = (
     | AlertReply
     | WatchEvent
     | EdgeOneReply
+    | RegionalReply
 )

@@ -25,6 +25,8 @@ from bot.state.base import Dedupe, ProbeCap, RateLimit, RecentProbes, WatchStore
 from bot.state.memory import ConcurrencyCap, History, MemoryWatches, RateLimiter, Seen
 
 if TYPE_CHECKING:
+    from bot.agents.caller import RegionalProber  # loads nats-py: only when EO_NATS_URL is set
+    from bot.agents.settings import CallerSettings
     from bot.chat.edgeone import EdgeOneChat
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,9 @@ class Services:
     replica: str = "local"
     progress_interval: float = 1.0  # seconds between two updates of a probe's progress message
     edgeone: EdgeOneChat | None = None  # EdgeOne's API (bot.chat.edgeone); None: no credentials
+    # Probes from other regions' agents (EO_NATS_URL); None: every probe runs from here only.
+    regional: RegionalProber | None = None
+    regional_deadline: float = 25.0  # the longest a regional probe waits for the agents
 
     @classmethod
     def build(
@@ -111,3 +116,14 @@ def diagnoser_of(diagnose_fn: Callable[..., Diagnosis], kb: KnowledgeBase) -> Di
         return diagnose_fn(report, kb, stated_code=stated_code, language=language)
 
     return diagnoser
+
+
+def regional_prober(settings: CallerSettings | None) -> RegionalProber | None:
+    """The regional prober for EO_NATS_URL (nats-py loads only then); None without it. It
+    connects on first use: a NATS that does not answer never stops start-up, each regional probe
+    says so instead."""
+    if settings is None:
+        return None
+    from bot.agents.caller import RegionalProber
+
+    return RegionalProber(settings)

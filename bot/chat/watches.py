@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from bot.agents.names import parse_regions, regions_text
+from bot.chat.regional_buttons import read_states
 from bot.chat.replies import ProbeOutcome, ProbeRequest
 from bot.chat.snapshot import Snapshot
 from bot.chat.words import probes, span
@@ -91,6 +93,7 @@ class Watch:
     interval: float
     started: float = field(default_factory=time.time)  # wall clock: replicas share it
     last: Snapshot | None = None
+    states: dict[str, str] | None = None  # a regional watch's last result, region by region
     probes: int = 0
     errors: int = 0
     first: ProbeOutcome | None = None  # the first diagnosis, re-rendered when the watch ends
@@ -144,6 +147,8 @@ class Watch:
             first_ref=self.first_ref,
             first_report=self.first_report,
             last=json.dumps(self.last.to_value()) if self.last is not None else None,
+            regions=regions_text(self.request.regions) if self.request.regions else None,
+            region_states=json.dumps(self.states) if self.states is not None else None,
             probes=self.probes,
             errors=self.errors,
             step=self.step,
@@ -158,9 +163,17 @@ class Watch:
             last = Snapshot.from_value(json.loads(record.last)) if record.last else None
         except (ValueError, RecursionError):
             last = None  # a value that no longer reads: the next round simply compares nothing
+        try:
+            regions = parse_regions(record.regions) if record.regions else None
+            states = read_states(json.loads(record.region_states)) if record.region_states else None
+        except (ValueError, RecursionError):
+            regions, states = None, None  # not ours: it watches from here only
+        request = ProbeRequest(
+            record.url, record.origin, record.code, language=record.language, regions=regions
+        )
         watch = cls(
             id=record.id,
-            request=ProbeRequest(record.url, record.origin, record.code, language=record.language),
+            request=request,
             user=record.user,
             channel=record.channel,
             thread=record.thread,
@@ -168,6 +181,7 @@ class Watch:
             interval=record.interval,
             started=record.started,
             last=last,
+            states=states,
             probes=record.probes,
             errors=record.errors,
             first_ref=record.first_ref,

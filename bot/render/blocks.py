@@ -43,6 +43,7 @@ from slack_sdk.models.views import View
 
 from bot.chat import buttons
 from bot.chat.edgeone_replies import EdgeOneAddendum
+from bot.chat.regional_replies import REGIONAL_REPLIES
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -269,6 +270,11 @@ HELP_TEXT = N_(
     "*In a channel or thread*, mention me: `@eo https://shop.example.com/cart gives 522` or "
     "`@eo what does 524 mean?`; I answer in the thread. *In a DM*, just type the same."
 )
+REGIONS_HELP = N_(
+    "*From several regions* (where regional probe agents run)\n"
+    "`/eo probe https://shop.example.com/cart from fra,sin` or `from all`: a table per region and "
+    "a verdict across them. `/eo regions` lists the agents."
+)
 TITLE = N_("eo-bot: EdgeOne troubleshooting")
 
 
@@ -278,6 +284,7 @@ def help_message(language: Language = "en", *, edgeone: bool = False) -> Message
 
     _ = texts(language)
     body = _(HELP_TEXT) + "\n\n" + help_mrkdwn(on=edgeone, language=language)
+    body += "\n\n" + _(REGIONS_HELP)
     blocks: list[Block] = [header(_(TITLE)), section(body, language=language)]
     return _message(blocks, _unmark(body), language)
 
@@ -599,6 +606,10 @@ def render(reply: Reply) -> Message:
         return probe_summary_message(reply.url, reply.diagnosis, user=reply.user, language=language)
     if isinstance(reply, SharedVerdict):
         return shared_verdict_message(reply)
+    if isinstance(reply, REGIONAL_REPLIES):
+        from bot.render.regions import regional_reply_message  # it builds on this module
+
+        return regional_reply_message(reply)
     if isinstance(reply, AlertReply):
         return alert_message(reply)
     if isinstance(reply, WatchEvent):

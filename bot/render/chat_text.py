@@ -28,6 +28,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bot.chat.regional_replies import REGIONAL_REPLIES
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -46,6 +47,7 @@ from bot.chat.words import verdict, watch_event_text, watch_info_text
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
 from bot.render.probe_text import render_probe
+from bot.render.regions import regional_reply_text
 from bot.render.text import Style, cells, render_answer, render_entry
 from bot.untrusted import visible
 
@@ -64,6 +66,11 @@ HELP_ROWS = (
         N_("watch https://shop.example.com/ for 10m"),
         N_("re-probe until it recovers (unwatch stops it)"),
     ),
+    (
+        N_("/eo probe URL from fra,sin"),
+        N_("also probe from the regional agents (or: from all)"),
+    ),
+    (N_("regions"), N_("list the regional probe agents")),
     (N_("again"), N_('the "Probe again" button: probe the last URL again')),
     (N_("compare HOST[:PORT]"), N_('the "Compare with origin" button')),
     (N_("help, quit"), ""),
@@ -127,6 +134,8 @@ def _marked(reply: Reply, ink: _Ink) -> str | None:
         snap = reply.snapshot
         shown = verdict(snap.code, snap.fault, snap.status, language)
         return _("(shared) {url}: {verdict}").format(url=reply.request.url, verdict=shown)
+    if isinstance(reply, REGIONAL_REPLIES):
+        return regional_reply_text(reply, style=ink)
     if isinstance(reply, AlertReply):
         return _alert(reply, ink)
     if isinstance(reply, WatchEvent):

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.conversation import Conversation
 from bot.chat.services import Services
-from bot.slack import actions, commands, edgeone, home, mentions
+from bot.slack import actions, commands, edgeone, home, mentions, regional_actions
 from bot.slack.logs import Throttled
 from bot.slack.surface import SlackSurface
 
@@ -67,7 +67,7 @@ def build_app(conversation: Conversation, *, client: AsyncWebClient) -> AsyncApp
             ignoring_self_events_enabled=True,
             logger=bolt_logger(),
         )
-    for surface in (commands, mentions, actions, edgeone, home):
+    for surface in (commands, mentions, actions, edgeone, regional_actions, home):
         surface.register(app, conversation)
     throttled = Throttled(log)
 

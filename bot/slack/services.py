@@ -25,7 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.edgeone import EdgeOneChat
-from bot.chat.services import Services
+from bot.chat.services import Services, regional_prober
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.ops.metrics import METRICS
@@ -126,6 +126,10 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         watch_channels=config.watch_channels,
         watch=config.watch,
         edgeone=edgeone,
+        regional=regional_prober(config.agents),
+        # The agents' answers travel back after their own probe's deadline; the caller takes 60 s
+        # at most.
+        regional_deadline=min(config.probe.deadline + 5.0, 60.0),
     )
 
 

@@ -144,6 +144,8 @@ class WatchRecord:
     first_ref: str | None = None  # the first diagnosis's message
     first_report: str | None = None  # the first probe's report, JSON (to re-render it at the end)
     last: str | None = None  # the last result (``Snapshot.to_value``)
+    regions: str | None = None  # also probed from these regions ("all", "fra,sin"); None: here only
+    region_states: str | None = None  # each region's last state, JSON (``region_states``)
     probes: int = 0
     errors: int = 0
     step: int = 0

@@ -480,12 +480,15 @@ def _stop_of(raw: str) -> tuple[WatchEnd, str | None]:
 
 def record_of(raw: str, stop: str = "", owner: str | None = None) -> WatchRecord:
     """A record read back; ``StoreError`` when it is not one. A record without a language (written
-    before watches kept one) or with one this version does not know speaks English."""
+    before watches kept one) or with one this version does not know speaks English; one without
+    regions (written before watches probed regions) probes from here only."""
     try:
         data = json.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("not an object")
         data["language"] = language_of(data.get("language")) or "en"
+        for name in ("regions", "region_states"):  # written before watches probed regions
+            data.setdefault(name, None)
         if set(data) != _RECORD_FIELDS:
             raise ValueError("unexpected fields")
         record = WatchRecord(**data)

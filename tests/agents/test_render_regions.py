@@ -134,3 +134,24 @@ def test_a_long_reason_is_cut(kb: KnowledgeBase) -> None:
     assert max(len(line) for line in text.splitlines()) < 400
     message = regional_message(replace(verdict, reading="y" * 10_000), url="https://a/")
     assert all(len(json.dumps(b)) < 3500 for b in message.block_dicts())
+
+
+def test_a_regional_answer_reports_what_was_set_aside_and_escapes_it(kb: KnowledgeBase) -> None:
+    from bot.render.blocks import render
+    from bot.render.chat_text import render_reply
+    from tests.render.regional_replies import outcome
+
+    notes = (
+        "a malformed result for sin was rejected: <!channel> is not JSON",
+        "an oversized result for sin was rejected (it is 80 KiB, more than 64 KiB)",
+        "a result for fra from an agent not allowed for fra was ignored",
+    )
+    reply = replace(outcome(kb), notes=notes)
+    payload = json.dumps(render(reply).block_dicts(), ensure_ascii=False)
+    assert "<!channel>" not in payload
+    assert "&lt;!channel&gt; is not JSON" in payload
+    assert "more than 64 KiB" in payload
+    assert "not allowed for fra was ignored" in payload
+    text = render_reply(reply)
+    assert text is not None
+    assert text.count("note: ") == 3

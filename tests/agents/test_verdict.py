@@ -266,3 +266,16 @@ def test_slow_and_silent_regions_in_changes(kb: KnowledgeBase) -> None:
     assert changes.recovered == ("sin",)
     assert changes.broke == ()  # iad had no data before: not "broken"
     assert region_states(after)["fra"] == "slow"
+
+
+def test_a_failing_region_that_goes_silent_has_not_recovered(kb: KnowledgeBase) -> None:
+    # sin failed; now its agent is gone and every region that answers works: not a recovery
+    before = {"fra": "ok", "sin": "fail:520"}
+    after = read_regions(seen(kb, fra=report()), {"sin": "no agent answered in sin in time"})
+    assert after.pattern == "all_ok"
+    changes = regional_changes(before, after)
+    assert not changes.all_recovered
+    assert changes.recovered == ()
+    back = regional_changes(before, _v(kb, fra=report(), sin=report()))
+    assert back.all_recovered
+    assert back.recovered == ("sin",)

@@ -25,6 +25,7 @@ from bot.chat.edgeone_replies import (
     ViewReply,
     ZoneCard,
 )
+from bot.chat.regional_replies import RegionalOutcome, RegionalSummary
 from bot.chat.replies import (
     AlertReply,
     AnswerReply,
@@ -79,6 +80,7 @@ from bot.render.blocks import (
     render,
 )
 from bot.render.chat_text import render_reply
+from tests.render.regional_replies import REGIONAL_REPLIES
 from tests.test_diagnosis import ORIGIN_IP, STARTED, URL, edge, failing, origin
 
 HOSTILE = "https://x.example/<!channel>"
@@ -290,6 +292,7 @@ EVERY_REPLY: list[Any] = [
     ),
     pytest.param(lambda kb, m: EdgeOneOff("zone"), id="edgeone-off-zone"),
     pytest.param(lambda kb, m: EdgeOneOff("purge"), id="edgeone-off-purge"),
+    *REGIONAL_REPLIES,
 ]
 
 
@@ -363,6 +366,12 @@ def test_every_reply_renders_as_console_text(
         isinstance(reply, ProbeSummary)
         or (isinstance(reply, Progress) and reply.done)
         or (isinstance(reply, ProbeOutcome) and reply.watch is not None and not reply.watch.active)
+        or isinstance(reply, RegionalSummary)
+        or (
+            isinstance(reply, RegionalOutcome)
+            and reply.watch is not None
+            and not reply.watch.active
+        )
     )
     if quiet:
         assert text is None

@@ -265,6 +265,20 @@ async def test_a_watch_keeps_its_language_through_the_store(stores: Stores) -> N
     assert duplicate.existing.language == "zh"
 
 
+async def test_a_watch_keeps_its_regions_through_the_store(stores: Stores) -> None:
+    a, b = stores.watches(), stores.watches()
+    regional = replace(record("w1"), regions="fra,sin", region_states='{"fra":"ok"}')
+    await a.open(regional, limits=LIMITS, owner="A")
+    await a.open(record("w2", thread="T2"), limits=LIMITS, owner="A")
+    moved = replace(regional, step=1, probes=1, region_states='{"fra":"ok","sin":"fail:522"}')
+    assert await a.commit(moved, owner="A")
+    kept = {r.id: (r.regions, r.region_states) for r in await b.all()}
+    assert kept == {"w1": ("fra,sin", '{"fra":"ok","sin":"fail:522"}'), "w2": (None, None)}
+    await a.release(["w1"], owner="A")
+    (taken,) = await b.claim(owner="B")  # the replica that takes it over probes the same regions
+    assert (taken.id, taken.regions) == ("w1", "fra,sin")
+
+
 async def test_stop_reaches_the_owner_through_renewal(stores: Stores) -> None:
     a, b = stores.watches(), stores.watches()
     await a.open(record("w1"), limits=LIMITS, owner="A")

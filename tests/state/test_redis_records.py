@@ -88,3 +88,29 @@ async def test_a_watch_record_without_a_language_speaks_english(
         read = await watches.get("w1")
         assert read is not None
         assert (read.id, read.language) == ("w1", "en")
+
+
+async def test_a_watch_record_without_regions_watches_from_here(
+    redis_prefix: tuple[aioredis.Redis, str],
+) -> None:
+    client, prefix = redis_prefix
+    watches = shared.RedisWatches(client, prefix, lease=5.0)
+    record = WatchRecord(
+        id="w1",
+        url="https://shop.example.com/",
+        user="U1",
+        channel="C1",
+        thread="1.2",
+        duration=600.0,
+        interval=30.0,
+        started=1_700_000_000.0,
+        regions="all",
+    )
+    assert await watches.open(record, limits=LIMITS, owner="A") is None
+    stored = json.loads(await client.hget(f"{prefix}:watches", "w1"))
+    assert stored["regions"] == "all"
+    older = {k: v for k, v in stored.items() if k not in ("regions", "region_states")}
+    await client.hset(f"{prefix}:watches", "w1", json.dumps(older))
+    read = await watches.get("w1")
+    assert read is not None
+    assert (read.id, read.regions, read.region_states) == ("w1", None, None)
