@@ -41,7 +41,7 @@ from bot.render.blocks import (
     notice,
     read_entry_value,
 )
-from bot.slack.services import respond, response_url_of, send_to_response_url
+from bot.slack.services import later, respond, response_url_of, send_to_response_url
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +52,24 @@ _UNREADABLE = N_(
 
 
 def register(app: AsyncApp, conversation: Conversation) -> None:
+    tasks = conversation.services.tasks
+
     @app.action(SHARE)
     async def on_share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await share_answer(conversation, body, str(action.get("value", "")))
+        value = str(action.get("value", ""))
+        later(tasks, share_answer(conversation, body, value), name="share an answer")
 
     @app.action(PICK_PATTERN)
     async def on_pick(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await pick(conversation, body, str(action.get("value", "")))
+        later(tasks, pick(conversation, body, str(action.get("value", ""))), name="pick an entry")
 
     @app.action(PROBE_AGAIN)
     async def on_probe_again(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = action_turn(body)
-        try:
-            request, previous = buttons.decode(str(action.get("value", "")))
-        except ValueError as exc:
-            log.info("unreadable probe-again value: %s", exc)
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        await conversation.probe_again(turn, request, previous)
+        value = str(action.get("value", ""))
+        later(tasks, _probe_again(conversation, body, value), name="probe again")
 
     @app.action(COMPARE)
     async def on_compare(
@@ -80,30 +77,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     ) -> None:
         await ack()
         value = str(action.get("value", ""))
-        turn = action_turn(body)
-        try:
-            request, _ = buttons.decode(value)
-        except ValueError:
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        trigger = str(body.get("trigger_id", ""))
-        view = compare_modal(value, channel=turn.channel, thread=turn.thread)
-        try:
-            await client.views_open(trigger_id=trigger, view=view)
-        except SlackApiError as exc:
-            # Trigger ids expire after 3 s; a slow round trip must not leave the press unanswered.
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            _ = texts(request.language)
-            await conversation.surface.reply(
-                turn,
-                Notice(
-                    _(
-                        "I could not open the form. Mention me in this thread instead: "
-                        "`@eo probe <url> origin=<host|ip>[:port]`."
-                    ),
-                    language=request.language,
-                ),
-            )
+        later(tasks, _open_compare(conversation, body, value, client), name="compare form")
 
     @app.view(COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -128,25 +102,71 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             thread=str(thread) if thread else None,
             kind="action",
         )
-        await conversation.compare(turn, request, origin, previous)
+        later(tasks, conversation.compare(turn, request, origin, previous), name="compare")
 
     @app.action(SHARE_PROBE)
     async def on_share_probe(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = action_turn(body)
-        try:
-            request, snapshot = buttons.decode(str(action.get("value", "")))
-        except ValueError:
-            snapshot = None
-        if snapshot is None:
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        await conversation.share(turn, request, snapshot)
+        value = str(action.get("value", ""))
+        later(tasks, _share_probe(conversation, body, value), name="share a verdict")
 
     @app.action(WATCH_CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await conversation.cancel_watch(action_turn(body), str(action.get("value", ""))[:64])
+        value = str(action.get("value", ""))[:64]
+        later(tasks, conversation.cancel_watch(action_turn(body), value), name="cancel a watch")
+
+
+async def _probe_again(conversation: Conversation, body: dict[str, Any], value: str) -> None:
+    turn = action_turn(body)
+    try:
+        request, previous = buttons.decode(value)
+    except ValueError as exc:
+        log.info("unreadable probe-again value: %s", exc)
+        await conversation.surface.reply(turn, _unreadable(conversation))
+        return
+    await conversation.probe_again(turn, request, previous)
+
+
+async def _open_compare(
+    conversation: Conversation, body: dict[str, Any], value: str, client: AsyncWebClient
+) -> None:
+    turn = action_turn(body)
+    try:
+        request, _ = buttons.decode(value)
+    except ValueError:
+        await conversation.surface.reply(turn, _unreadable(conversation))
+        return
+    trigger = str(body.get("trigger_id", ""))
+    view = compare_modal(value, channel=turn.channel, thread=turn.thread)
+    try:
+        await client.views_open(trigger_id=trigger, view=view)
+    except SlackApiError as exc:
+        # Trigger ids expire after 3 s; a slow round trip must not leave the press unanswered.
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        _ = texts(request.language)
+        await conversation.surface.reply(
+            turn,
+            Notice(
+                _(
+                    "I could not open the form. Mention me in this thread instead: "
+                    "`@eo probe <url> origin=<host|ip>[:port]`."
+                ),
+                language=request.language,
+            ),
+        )
+
+
+async def _share_probe(conversation: Conversation, body: dict[str, Any], value: str) -> None:
+    turn = action_turn(body)
+    try:
+        request, snapshot = buttons.decode(value)
+    except ValueError:
+        snapshot = None
+    if snapshot is None:
+        await conversation.surface.reply(turn, _unreadable(conversation))
+        return
+    await conversation.share(turn, request, snapshot)
 
 
 def _fallback_language(conversation: Conversation) -> Language:

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.chat.conversation import Conversation
 from bot.chat.surface import Turn
 from bot.render.blocks import Message, render
-from bot.slack.services import response_url_of
+from bot.slack.services import later, response_url_of
 
 COMMAND = "/eo"
 MAX_ACK_BLOCKS = 50
@@ -29,9 +29,10 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     async def eo_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         turn = command_turn(command)
         immediate = await conversation.answer_now(turn)
+        tasks = conversation.services.tasks
         if immediate is None:
             await ack()
-            await conversation.handle(turn)
+            later(tasks, conversation.handle(turn), name="/eo command")
             return
         reply, public = immediate
         message = render(reply)
@@ -43,7 +44,7 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             )
             return
         await ack()
-        await conversation.surface.reply(turn, reply, public=public)
+        later(tasks, conversation.surface.reply(turn, reply, public=public), name="/eo answer")
 
 
 def fits_in_ack(message: Message) -> bool:

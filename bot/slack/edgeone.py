@@ -26,7 +26,7 @@ from bot.chat.surface import Turn
 from bot.i18n.catalogue import texts
 from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM, notice
 from bot.slack.actions import action_turn
-from bot.slack.services import respond, response_url_of
+from bot.slack.services import later, respond, response_url_of
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +37,36 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     @app.action(PURGE_CONFIRM)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = purge_turn(body)
-        value = str(action.get("value", ""))
-        services, surface = conversation.services, conversation.surface
-        if await confirm_purge(services, surface, turn, value):
-            language = purge_language(services, value)
-            _ = texts(language)
-            said = _("Purge confirmed by <@{user}>.").format(user=turn.user)
-            done = notice(said, emoji="🧹", language=language)
-            await respond(response_url_of(body), done, replace_original=True)
+
+        async def rest() -> None:
+            turn = purge_turn(body)
+            value = str(action.get("value", ""))
+            services, surface = conversation.services, conversation.surface
+            if await confirm_purge(services, surface, turn, value):
+                language = purge_language(services, value)
+                _ = texts(language)
+                said = _("Purge confirmed by <@{user}>.").format(user=turn.user)
+                done = notice(said, emoji="🧹", language=language)
+                await respond(response_url_of(body), done, replace_original=True)
+
+        later(conversation.services.tasks, rest(), name="confirm a purge")
 
     @app.action(PURGE_CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = purge_turn(body)
-        value = str(action.get("value", ""))
-        services = conversation.services
-        if await cancel_purge(services, conversation.surface, turn, value):
-            language = purge_language(services, value)
-            _ = texts(language)
-            said = _("Purge cancelled by <@{user}>; nothing was purged.").format(user=turn.user)
-            cancelled = notice(said, language=language)
-            await respond(response_url_of(body), cancelled, replace_original=True)
+
+        async def rest() -> None:
+            turn = purge_turn(body)
+            value = str(action.get("value", ""))
+            services = conversation.services
+            if await cancel_purge(services, conversation.surface, turn, value):
+                language = purge_language(services, value)
+                _ = texts(language)
+                said = _("Purge cancelled by <@{user}>; nothing was purged.").format(user=turn.user)
+                cancelled = notice(said, language=language)
+                await respond(response_url_of(body), cancelled, replace_original=True)
+
+        later(conversation.services.tasks, rest(), name="cancel a purge")
 
 
 def purge_turn(body: dict[str, Any]) -> Turn:

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.conversation import Conversation
 from bot.render.home import home_view
+from bot.slack.services import later
 
 RECENT = 10
 EVENTS = ("app_home_opened",)
@@ -25,7 +26,11 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             return  # the Messages tab is the DM: nothing to publish
         user = str(event.get("user", ""))
         if user:
-            await publish_home(conversation, client, user)
+            later(
+                conversation.services.tasks,
+                publish_home(conversation, client, user),
+                name="App Home",
+            )
 
 
 async def publish_home(conversation: Conversation, client: AsyncWebClient, user: str) -> None:

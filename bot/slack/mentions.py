@@ -19,8 +19,9 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.chat.alerts import find_alert
 from bot.chat.conversation import Conversation
-from bot.chat.surface import Turn
+from bot.chat.surface import Turn, TurnKind
 from bot.markup import to_plain
+from bot.slack.services import later
 
 log = logging.getLogger(__name__)
 
@@ -33,37 +34,50 @@ _MAX_ALERT_TEXT = 8000
 def register(app: AsyncApp, conversation: Conversation) -> None:
     services = conversation.services
 
+    # Events are acknowledged when the listener returns: the work goes to the background.
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if _from_a_bot(event) or not await _fresh(conversation, body, event):
-            return
-        await conversation.handle(message_turn(event, kind="mention"))
+        if not _from_a_bot(event):
+            later(services.tasks, _answer(conversation, body, event, "mention"), name="mention")
 
     @app.event("message")
     async def on_message(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         if event.get("channel_type") == "im":
-            if event.get("subtype") or _from_a_bot(event):
-                return
-            if await _fresh(conversation, body, event):
-                await conversation.handle(message_turn(event, kind="dm"))
+            if not event.get("subtype") and not _from_a_bot(event):
+                later(
+                    services.tasks, _answer(conversation, body, event, "dm"), name="direct message"
+                )
             return
         if str(event.get("channel", "")) in services.watch_channels:
-            await _maybe_alert(conversation, body, event, context)
+            later(
+                services.tasks,
+                _maybe_alert(
+                    conversation, body, event, context.bot_user_id, _is_self(event, context)
+                ),
+                name="alert",
+            )
+
+
+async def _answer(
+    conversation: Conversation, body: dict[str, Any], event: dict[str, Any], kind: TurnKind
+) -> None:
+    if await _fresh(conversation, body, event):
+        await conversation.handle(message_turn(event, kind=kind))
 
 
 async def _maybe_alert(
     conversation: Conversation,
     body: dict[str, Any],
     event: dict[str, Any],
-    context: AsyncBoltContext,
+    bot_user: str | None,
+    from_self: bool,
 ) -> None:
-    if event.get("subtype") not in _ALERT_SUBTYPES or _is_self(event, context):
+    if event.get("subtype") not in _ALERT_SUBTYPES or from_self:
         return
     if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
         return  # replies in a thread are people talking about an alert, not an alert
-    bot_user = context.bot_user_id
     raw = str(event.get("text", ""))
     if bot_user and f"<@{bot_user}>" in raw:
         return  # a mention: the app_mention listener answers it

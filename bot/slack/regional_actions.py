@@ -37,6 +37,7 @@ from bot.slack.actions import (
     _unreadable,
     action_turn,
 )
+from bot.slack.services import later
 
 log = logging.getLogger(__name__)
 
@@ -47,45 +48,53 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
     @app.action(REGIONS_AGAIN)
     async def on_again(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = action_turn(body)
-        try:
-            request, states = regional_buttons.decode(str(action.get("value", "")))
-        except ValueError as exc:
-            log.info("unreadable regional probe-again value: %s", exc)
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        if not await regional.again(turn, await regional.configured(turn, request), states):
-            await conversation.probe(turn, replace(request, regions=None))
+
+        async def rest() -> None:
+            turn = action_turn(body)
+            try:
+                request, states = regional_buttons.decode(str(action.get("value", "")))
+            except ValueError as exc:
+                log.info("unreadable regional probe-again value: %s", exc)
+                await conversation.surface.reply(turn, _unreadable(conversation))
+                return
+            if not await regional.again(turn, await regional.configured(turn, request), states):
+                await conversation.probe(turn, replace(request, regions=None))
+
+        later(conversation.services.tasks, rest(), name="regional probe again")
 
     @app.action(REGIONS_COMPARE)
     async def on_compare(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        value = str(action.get("value", ""))
-        turn = action_turn(body)
-        try:
-            request, _ = regional_buttons.decode(value)
-        except ValueError:
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        # The modal of a diagnosis's "Compare with origin", answering to this module.
-        shown = buttons.encode(replace(request, regions=None), None) or ""
-        view = compare_modal(shown, channel=turn.channel, thread=turn.thread)
-        view["callback_id"] = REGIONS_COMPARE_MODAL
-        view["private_metadata"] = json.dumps(
-            {"ch": turn.channel, "th": turn.thread, "v": value}, separators=(",", ":")
-        )
-        try:
-            await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            _ = texts(request.language)
-            text = _(
-                "I could not open the form. Mention me in this thread instead: "
-                "`@eo probe <url> origin=<host|ip>[:port] from <regions>`."
+
+        async def rest() -> None:
+            value = str(action.get("value", ""))
+            turn = action_turn(body)
+            try:
+                request, _ = regional_buttons.decode(value)
+            except ValueError:
+                await conversation.surface.reply(turn, _unreadable(conversation))
+                return
+            # The modal of a diagnosis's "Compare with origin", answering to this module.
+            shown = buttons.encode(replace(request, regions=None), None) or ""
+            view = compare_modal(shown, channel=turn.channel, thread=turn.thread)
+            view["callback_id"] = REGIONS_COMPARE_MODAL
+            view["private_metadata"] = json.dumps(
+                {"ch": turn.channel, "th": turn.thread, "v": value}, separators=(",", ":")
             )
-            await conversation.surface.reply(turn, Notice(text, language=request.language))
+            try:
+                await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+            except SlackApiError as exc:
+                log.warning("views.open failed: %s", exc.response.get("error"))
+                _ = texts(request.language)
+                text = _(
+                    "I could not open the form. Mention me in this thread instead: "
+                    "`@eo probe <url> origin=<host|ip>[:port] from <regions>`."
+                )
+                await conversation.surface.reply(turn, Notice(text, language=request.language))
+
+        later(conversation.services.tasks, rest(), name="regional compare form")
 
     @app.view(REGIONS_COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -103,26 +112,34 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
             return
         await ack()
-        turn = Turn(
-            text="",
-            user=str((body.get("user") or {}).get("id", "")),
-            channel=channel,
-            thread=str(thread) if thread else None,
-            kind="action",
-        )
-        request = await regional.configured(turn, request)
-        if not await regional.compare(turn, request, origin, states):
-            await conversation.compare(turn, request, origin, None)
+
+        async def rest() -> None:
+            turn = Turn(
+                text="",
+                user=str((body.get("user") or {}).get("id", "")),
+                channel=channel,
+                thread=str(thread) if thread else None,
+                kind="action",
+            )
+            configured = await regional.configured(turn, request)
+            if not await regional.compare(turn, configured, origin, states):
+                await conversation.compare(turn, configured, origin, None)
+
+        later(conversation.services.tasks, rest(), name="regional compare")
 
     @app.action(REGIONS_SHARE)
     async def on_share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        turn = action_turn(body)
-        try:
-            request, states = regional_buttons.decode(str(action.get("value", "")))
-        except ValueError:
-            states = None
-        if states is None:
-            await conversation.surface.reply(turn, _unreadable(conversation))
-            return
-        await regional.share(turn, request, states)
+
+        async def rest() -> None:
+            turn = action_turn(body)
+            try:
+                request, states = regional_buttons.decode(str(action.get("value", "")))
+            except ValueError:
+                states = None
+            if states is None:
+                await conversation.surface.reply(turn, _unreadable(conversation))
+                return
+            await regional.share(turn, request, states)
+
+        later(conversation.services.tasks, rest(), name="regional share")

@@ -5,7 +5,7 @@ chat.postMessage/chat.update helpers, and ``services_from_config``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.edgeone import EdgeOneChat
 from bot.chat.services import Services, regional_prober
+from bot.chat.tasks import Tasks
 from bot.config import Config, Visibility
 from bot.knowledge import KnowledgeBase
 from bot.ops.metrics import METRICS
@@ -213,3 +214,14 @@ async def update(client: AsyncWebClient, channel: str, ts: str, message: Message
     await client.chat_update(
         channel=channel, ts=ts, text=message.text, blocks=message.block_dicts()
     )
+
+
+def later(tasks: Tasks, work: Coroutine[Any, Any, None], *, name: str) -> None:
+    """Run ``work`` once the listener has returned.
+
+    The app answers Slack as soon as a listener returns (``process_before_response``: Bolt's
+    default instead polls every 10 ms for the ack, which costs every request up to 10 ms), so a
+    listener acknowledges and hands what comes after to the background, where a failure is
+    logged with its traceback.
+    """
+    tasks.spawn(work, name=name)
