@@ -102,7 +102,10 @@ class Conversation:
         language = self.services.language_for(turn.text)
         immediate = self._immediate(turn, parse(turn.text, language=language), language)
         if immediate is not None:  # otherwise ``handle`` records it
-            await self.services.history.spoke(turn.user, language)
+            # Remembered in the background: the answer must not wait for a shared store.
+            self.services.tasks.spawn(
+                self.services.history.spoke(turn.user, language), name="remember the language"
+            )
         return immediate
 
     def _immediate(

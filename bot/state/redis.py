@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from cachetools import TTLCache
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -417,6 +418,9 @@ def _recent_of(raw: str) -> RecentProbe | None:
     return item
 
 
+WRITTEN_FOR = 300.0  # seconds a language this replica wrote is not written again
+
+
 class RedisHistory:
     def __init__(
         self,
@@ -433,6 +437,11 @@ class RedisHistory:
         self._per_user = per_user
         self._ttl = ttl
         self._language_ttl = language_ttl
+        # What this replica wrote lately: a person asking again in the same language costs no
+        # round trip (each question would otherwise write Redis). Bounded; entries expire so
+        # the key's own expiry is pushed back now and then, and another replica's newer write
+        # wins within WRITTEN_FOR seconds.
+        self._written: TTLCache[str, Language] = TTLCache(maxsize=10_000, ttl=WRITTEN_FOR)
 
     async def add(self, user: str, item: RecentProbe) -> None:
         if not user:
@@ -452,8 +461,10 @@ class RedisHistory:
         return [item for item in (_recent_of(str(r)) for r in raw) if item is not None]
 
     async def spoke(self, user: str, language: Language) -> None:
-        if user:
-            await self._client.set(self._languages + user, language, ex=self._language_ttl)
+        if not user or self._written.get(user) == language:
+            return
+        await self._client.set(self._languages + user, language, ex=self._language_ttl)
+        self._written[user] = language
 
     async def language(self, user: str) -> Language | None:
         if not user:

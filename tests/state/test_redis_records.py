@@ -28,6 +28,19 @@ async def test_the_language_key_expires(redis_prefix: tuple[aioredis.Redis, str]
     assert 0 < await client.ttl(f"{prefix}:lang:U1") <= 120
 
 
+async def test_asking_again_in_the_same_language_writes_nothing(
+    redis_prefix: tuple[aioredis.Redis, str],
+) -> None:
+    client, prefix = redis_prefix
+    history = shared.RedisHistory(client, prefix)
+    await history.spoke("U1", "zh")
+    await client.delete(f"{prefix}:lang:U1")  # a write now would bring the key back
+    await history.spoke("U1", "zh")
+    assert await client.get(f"{prefix}:lang:U1") is None  # no round trip for the same language
+    await history.spoke("U1", "en")  # a change is written at once
+    assert await client.get(f"{prefix}:lang:U1") == "en"
+
+
 async def test_an_unknown_stored_language_reads_as_none(
     redis_prefix: tuple[aioredis.Redis, str],
 ) -> None:
