@@ -111,6 +111,7 @@ async def _eo_app(api_url: str, *, redis: bool = False) -> Any:
 
     from bot.config import Config
     from bot.knowledge import load
+    from bot.ops.heap import settle
     from bot.slack.app import build_app, slack_conversation
     from bot.slack.services import make_client, services_from_config, state_from_config
 
@@ -126,7 +127,9 @@ async def _eo_app(api_url: str, *, redis: bool = False) -> Any:
     client = make_client(config.bot_token, base_url=config.api_url)
     state = await state_from_config(config)
     conversation = slack_conversation(services_from_config(config, load(), state), client)
-    return build_app(conversation, client=client)
+    app = build_app(conversation, client=client)
+    settle()  # as serve does once start-up has built everything
+    return app
 
 
 def _noop_app(api_url: str) -> Any:

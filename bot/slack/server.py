@@ -43,6 +43,7 @@ from bot.chat.conversation import Conversation
 from bot.chat.fleet import Fleet
 from bot.config import Config, ConfigError
 from bot.knowledge import KnowledgeBase, KnowledgeError, load
+from bot.ops.heap import settle
 from bot.ops.logging import configure_logging
 from bot.slack.app import build_app, slack_conversation
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, health_app, http_app
@@ -113,6 +114,7 @@ async def _serve(config: Config, kb: KnowledgeBase, state: State, stop: asyncio.
     client = make_client(config.bot_token, base_url=config.api_url)
     conversation = slack_conversation(services, client)
     app = build_app(conversation, client=client)
+    settle()  # what was built so far lives as long as the process: out of the collector's way
     readiness = Readiness()
     guard = ConnectionGuard(config.http)
     checker = make_client(config.bot_token, base_url=config.api_url, retries=False)
