@@ -41,7 +41,6 @@ from types import ModuleType
 from typing import Any, NamedTuple, Protocol, TextIO, TypeVar
 
 from bot.chat.conversation import Conversation
-from bot.chat.edgeone import EdgeOneChat
 from bot.chat.regional_replies import RegionalOutcome
 from bot.chat.replies import Notice, ProbeOutcome, Reply
 from bot.chat.services import Services, regional_prober
@@ -639,7 +638,11 @@ def console_main(
     kb = load()
     style = Style(color=stdout.isatty() and "NO_COLOR" not in env)
     # One person at their own terminal: the per-user probe budget is generous.
-    edgeone = EdgeOneChat.build(api, settings) if api is not None else None
+    edgeone = None
+    if api is not None:
+        from bot.chat.edgeone import EdgeOneChat  # the API stack: only with credentials
+
+        edgeone = EdgeOneChat.build(api, settings)
     services = Services.build(
         kb,
         settings,

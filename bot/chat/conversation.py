@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.chat import buttons, edgeone
+from bot.chat import buttons
 from bot.chat.alerts import Alert
 from bot.chat.probing import ProbeRun, admit, cannot_post, refused
 from bot.chat.regional import RegionalChat
@@ -91,6 +91,8 @@ class Conversation:
         elif isinstance(intent, Unwatch):
             await self.unwatch(turn, language)
         elif isinstance(intent, Zone | Logs | Purge):
+            from bot.chat import edgeone  # the API stack loads only when asked for
+
             await edgeone.handle(self.services, self.surface, turn, intent, language)
         elif isinstance(intent, ListRegions):
             await self.regional.agents(turn, language)

@@ -23,7 +23,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot.chat.edgeone import add_view
 from bot.chat.history import RecentProbe
 from bot.chat.replies import (
     Notice,
@@ -269,6 +268,11 @@ class ProbeRun:
         else:
             ref = self.progress_ref
             await progress.finish(outcome)
+        if self.services.edgeone is None:
+            return
+        # EdgeOne's API stack loads only where credentials are set (it weighs some 20 MB).
+        from bot.chat.edgeone import add_view
+
         summary_ref = self.progress_ref if turn.thread is None else None
         await add_view(
             self.services,

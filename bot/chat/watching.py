@@ -34,7 +34,6 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.chat.edgeone import add_view
 from bot.chat.probing import observe, outcome_of, refused, remember
 from bot.chat.replies import Notice, ProbeOutcome, Progress, WatchEvent, WatchEventKind, WatchInfo
 from bot.chat.services import Services
@@ -160,18 +159,21 @@ class WatchLoop:
         await self._commit()
         await remember(self.services, w.user, outcome, w.channel, w.thread)
         await self.surface.update(w.channel, w.first_ref, outcome)
-        shown = await self._interruptible(
-            add_view(
-                self.services,
-                self.surface,
-                outcome,
-                channel=w.channel,
-                ref=w.first_ref,
-                thread=w.thread,
+        if self.services.edgeone is not None:
+            from bot.chat.edgeone import add_view  # the API stack: only with credentials
+
+            shown = await self._interruptible(
+                add_view(
+                    self.services,
+                    self.surface,
+                    outcome,
+                    channel=w.channel,
+                    ref=w.first_ref,
+                    thread=w.thread,
+                )
             )
-        )
-        if shown is not None:
-            w.first = shown  # the Cancel button comes off this one, view and all
+            if shown is not None:
+                w.first = shown  # the Cancel button comes off this one, view and all
         if outcome.snapshot.healthy:
             _ = texts(w.language)
             await self._end("recovered", detail=_("it already answers normally, so I stopped"))

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.conversation import Conversation
-from bot.chat.edgeone import GroupLookup, cancel_purge, confirm_purge, purge_language
 from bot.chat.surface import Turn
 from bot.i18n.catalogue import texts
 from bot.render.blocks import PURGE_CANCEL, PURGE_CONFIRM, notice
 from bot.slack.actions import action_turn
 from bot.slack.services import later, respond, response_url_of
+
+if TYPE_CHECKING:
+    from bot.chat.edgeone import GroupLookup
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             turn = purge_turn(body)
             value = str(action.get("value", ""))
             services, surface = conversation.services, conversation.surface
+            # Only a bot with API credentials posts purge buttons: the stack loads here then.
+            from bot.chat.edgeone import confirm_purge, purge_language
+
             if await confirm_purge(services, surface, turn, value):
                 language = purge_language(services, value)
                 _ = texts(language)
@@ -59,6 +64,8 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
             turn = purge_turn(body)
             value = str(action.get("value", ""))
             services = conversation.services
+            from bot.chat.edgeone import cancel_purge, purge_language
+
             if await cancel_purge(services, conversation.surface, turn, value):
                 language = purge_language(services, value)
                 _ = texts(language)

@@ -24,7 +24,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.edgeone import EdgeOneChat
 from bot.chat.services import Services, regional_prober
 from bot.chat.tasks import Tasks
 from bot.config import Config, Visibility
@@ -110,7 +109,11 @@ def services_from_config(config: Config, kb: KnowledgeBase, state: State | None 
         state = memory_state(
             rate=(config.rate_count, config.rate_window), max_concurrent=config.max_concurrent
         )
-    edgeone = EdgeOneChat.build(config.edgeone, config.probe) if config.edgeone else None
+    edgeone = None
+    if config.edgeone is not None:
+        from bot.chat.edgeone import EdgeOneChat  # the API stack: only with credentials
+
+        edgeone = EdgeOneChat.build(config.edgeone, config.probe)
     return Services.build(
         kb,
         config.probe,
