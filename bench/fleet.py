@@ -1,11 +1,12 @@
-"""Acknowledgement latency of eo-bot with its state in memory and in Redis, next to a no-op Bolt
-app in the same run; three replicas sharing Redis at three times the rate; an idle replica's RSS.
+"""Acknowledgement latency of eo-bot with its state in memory and in Redis, next to no-op Bolt
+apps in the same run (Bolt's default mode, and ``process_before_response`` as eo-bot runs);
+three replicas sharing Redis at three times the rate; an idle replica's RSS.
 
 Like ``bench.slack`` (whose servers, signed ``/eo 524`` commands and open-loop sender this
 reuses), each server and the fake Slack run in a child process, and each request's latency
 counts from its scheduled send time to the HTTP 200. The single-server rounds rotate the order
-(memory, Redis, no-op; then Redis, no-op, memory; ...) so that drift of the machine hits all
-three. The fleet round sends ``fleet_rate`` requests/s to three ``eo-bot+redis`` servers in
+(memory, Redis, no-op, no-op/pbr; then Redis, no-op, ...) so that drift of the machine hits
+all of them. The fleet round sends ``fleet_rate`` requests/s to three ``eo-bot+redis`` servers in
 turn, as a round-robin balancer would. The idle RSS is that of a real `eo-bot serve` process
 (HTTP mode) a few seconds after ``/healthz`` first answered, read from ``/proc``; Redis is the
 machine's (127.0.0.1:6379), each server under a key prefix of its own. Nothing here asserts on
@@ -22,7 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.ask import Machine
-from bench.slack import EO, EO_REDIS, LOOPBACK, NOOP, REDIS_URL, Child, Latency, _open_loop
+from bench.slack import (
+    EO,
+    EO_REDIS,
+    LOOPBACK,
+    NOOP,
+    NOOP_PBR,
+    REDIS_URL,
+    Child,
+    Latency,
+    _open_loop,
+)
 
 RATE = 200.0
 FLEET_RATE = 600.0
@@ -31,7 +42,7 @@ ROUNDS = 3
 WARMUP = 50
 REPLICAS = 3
 IDLE_S = 3.0
-ORDER = (EO, EO_REDIS, NOOP)
+ORDER = (EO, EO_REDIS, NOOP, NOOP_PBR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +55,9 @@ class FleetFigures:
     fleet: Latency
     rss_mb: dict[str, float]  # idle RSS of a real `eo-bot serve`, memory and Redis
 
-    def ratio(self, name: str) -> float:
-        """p99 of ``name`` over the no-op app's p99."""
-        return self.single[name].p99 / self.single[NOOP].p99
+    def ratio(self, name: str, reference: str = NOOP) -> float:
+        """p99 of ``name`` over the p99 of a no-op app (Bolt's default mode unless told)."""
+        return self.single[name].p99 / self.single[reference].p99
 
 
 @contextlib.contextmanager
@@ -85,7 +96,7 @@ def measure(
             for name in ORDER:
                 asyncio.run(_open_loop(_url(by_name[name]), response_url, rate=rate, count=warmup))
             for i in range(rounds):
-                rotated = ORDER[i % 3 :] + ORDER[: i % 3]
+                rotated = ORDER[i % len(ORDER) :] + ORDER[: i % len(ORDER)]
                 for name in rotated:
                     order.append(name)
                     samples, _, _ = asyncio.run(
@@ -151,16 +162,19 @@ def format_report(machine: Machine, f: FleetFigures) -> str:
         f"{' / '.join(f.order)}; servers and fake Slack in child processes, Redis on loopback",
         "",
         f"  {'server':<14} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'non-200':>8}"
-        f" {'p99 / no-op':>12}",
+        f" {'p99 / no-op':>12} {'/ no-op/pbr':>12}",
     ]
     for name in ORDER:
         lat = f.single[name]
         lines.append(
             f"  {name:<14} {lat.n:>6} {lat.p50:>9.2f} {lat.p99:>9.2f} {lat.max:>9.2f} "
-            f"{lat.non_200:>8} {f.ratio(name):>11.2f}x"
+            f"{lat.non_200:>8} {f.ratio(name):>11.2f}x {f.ratio(name, NOOP_PBR):>11.2f}x"
         )
     fl = f.fleet
     lines += [
+        "  no-op: Bolt's default mode, whose runner polls for the ack every 10 ms (the issue's",
+        "  reference); no-op/pbr: process_before_response=True, acknowledged when the listener",
+        "  returns, as eo-bot is",
         "",
         f"  {REPLICAS} replicas sharing Redis, {f.fleet_rate:g} requests/s in turn: n {fl.n}, "
         f"p50 {fl.p50:.2f} ms, p99 {fl.p99:.2f} ms, max {fl.max:.2f} ms, non-200 {fl.non_200}",
