@@ -23,7 +23,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -112,9 +112,15 @@ class Message:
 
     blocks: tuple[Block, ...]
     text: str
+    # The blocks as JSON-ready dicts, made once: slack_sdk's to_dict validates every element
+    # each time, and an answer acknowledged in the HTTP response is measured, then sent.
+    _dicts: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
 
     def block_dicts(self) -> list[dict[str, Any]]:
-        return [b.to_dict() for b in self.blocks]
+        if self._dicts is None:
+            object.__setattr__(self, "_dicts", tuple(b.to_dict() for b in self.blocks))
+        assert self._dicts is not None
+        return list(self._dicts)
 
 
 # -- knowledge answers ---------------------------------------------------------------------------
@@ -737,13 +743,15 @@ MAX_MODAL_TITLE = 24  # Slack's limit for a modal's title, submit and close labe
 def _message(blocks: list[Block], fallback: str, language: Language = "en") -> Message:
     """For text the bot composed (notices, answers): markup escaped, user mentions kept."""
     text = cut(safe_fallback(fallback), MAX_FALLBACK, language=language)
-    return Message(blocks=tuple(fit(blocks, language=language)), text=text)
+    kept, dicts = _fit(blocks, language)
+    return Message(blocks=tuple(kept), text=text, _dicts=tuple(dicts))
 
 
 def _message_escaped(blocks: list[Block], fallback: str, language: Language = "en") -> Message:
     """For a fallback whose parts the builder escaped itself (it quotes the network)."""
     text = cut(fallback, MAX_FALLBACK, language=language)
-    return Message(blocks=tuple(fit(blocks, language=language)), text=text)
+    kept, dicts = _fit(blocks, language)
+    return Message(blocks=tuple(kept), text=text, _dicts=tuple(dicts))
 
 
 _ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})&gt;")
@@ -775,22 +783,30 @@ def fit(blocks: Sequence[Block], *, language: Language = "en") -> list[Block]:
 
     Sizes are in characters, as Slack counts them (JSON with non-ASCII characters as they are).
     """
+    return _fit(blocks, language)[0]
+
+
+def _fit(blocks: Sequence[Block], language: Language) -> tuple[list[Block], list[dict[str, Any]]]:
+    """``fit``, with the kept blocks' dicts (measuring a block makes its dict anyway)."""
     ngettext = plural(language)
     out: list[Block] = []
+    dicts: list[dict[str, Any]] = []
     total = 0
     for i, block in enumerate(blocks):
-        size = len(json.dumps(block.to_dict(), ensure_ascii=False))
+        as_dict = block.to_dict()
+        size = len(json.dumps(as_dict, ensure_ascii=False))
         room_for_marker = 1 if i < len(blocks) - 1 else 0
         if len(out) + 1 + room_for_marker > MAX_BLOCKS or total + size > MAX_TOTAL_CHARS - 200:
             left = len(blocks) - i
             more = ngettext(
                 "{cut}: {count} more part not shown", "{cut}: {count} more parts not shown", left
             ).format(cut=cut_marker(language), count=left)
-            out.append(context(more, language=language))
-            return out
+            marker = context(more, language=language)
+            return [*out, marker], [*dicts, marker.to_dict()]
         out.append(block)
+        dicts.append(as_dict)
         total += size
-    return out
+    return out, dicts
 
 
 def cut(text: str, limit: int, *, language: Language = "en") -> str:

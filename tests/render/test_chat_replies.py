@@ -382,6 +382,27 @@ def test_every_reply_renders_as_console_text(
     assert "<@" not in text  # user ids become @name
 
 
+@pytest.mark.parametrize("build", EVERY_REPLY)
+def test_dicts_made_while_fitting_are_those_of_the_blocks_kept(
+    kb: KnowledgeBase, matcher: Matcher, build: Builder
+) -> None:
+    # The dicts are made once, while measuring, and reused for the ack and the post: they must
+    # be exactly what the blocks kept (the cut marker included) would give today.
+    message = render(build(kb, matcher))
+    assert message.block_dicts() == [b.to_dict() for b in message.blocks]
+    message.block_dicts().clear()  # a caller's copy: the message keeps its own
+    assert len(message.block_dicts()) == len(message.blocks)
+
+
+def test_dicts_of_a_cut_message_carry_the_marker(kb: KnowledgeBase) -> None:
+    base = outcome(kb, entry=entry(kb, "sa-522"))
+    long = tuple(f"step {i}: " + "x" * 400 for i in range(100))
+    message = render(replace(base, diagnosis=replace(base.diagnosis, next_steps=long)))
+    dicts = message.block_dicts()
+    assert dicts == [b.to_dict() for b in message.blocks]
+    assert CUT in json.dumps(dicts, ensure_ascii=False)
+
+
 def test_every_reply_type_is_covered(kb: KnowledgeBase, matcher: Matcher) -> None:
     covered = {type(p.values[0](kb, matcher)) for p in EVERY_REPLY}
     assert covered == set(Reply.__args__)
