@@ -545,6 +545,56 @@ def test_redirect_mentions_location(kb: KnowledgeBase) -> None:
     assert "redirect: 301 to https://example.com/new" in d.summary
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        URL,
+        "/api/items",
+        "HTTPS://WWW.Example.COM:443/api/items",
+        "https://www.example.com./api/items#top",
+        f" {URL} ",
+    ],
+)
+def test_redirect_to_the_url_asked_is_a_loop(kb: KnowledgeBase, location: str) -> None:
+    d = run(kb, edge(301, headers={"location": location}))
+    assert (d.code, d.kb_id, d.fault) == (301, "sa-redirect-loop", "edge")
+    assert "redirects the request to the very URL that was asked for" in d.summary
+    assert f"Location: {location}" in d.evidence
+    assert d.next_steps  # the entry's checks and fixes, not a healthy verdict's silence
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://www.example.com/api/items",  # another scheme: an HTTPS-to-HTTP hop, not proven
+        "https://www.example.com/api/items/",
+        "https://www.example.com/api/items?x=1",
+        "https://www.example.com:8443/api/items",
+        "https://example.com/api/items",
+        "/login",
+        "https://[::1/api/items",  # malformed: never taken for the same URL
+        "javascript:alert(1)",
+    ],
+)
+def test_redirect_elsewhere_stays_a_healthy_redirect(kb: KnowledgeBase, location: str) -> None:
+    d = run(kb, edge(302, headers={"location": location}))
+    assert (d.code, d.kb_id, d.fault) == (None, None, "none")
+
+
+def test_redirect_loop_without_edgeone_is_the_server_itself(kb: KnowledgeBase) -> None:
+    plain = edge(301, uuid=None, dns=dns_ok(on_edgeone=False), headers={"location": URL})
+    d = run(kb, plain)
+    assert (d.kb_id, d.fault) == ("sa-redirect-loop", "origin")
+
+
+def test_redirect_loop_in_chinese(kb: KnowledgeBase) -> None:
+    report = ProbeReport(edge=edge(308, headers={"location": URL}))
+    d = diagnose(report, kb, language="zh")
+    assert d.kb_id == "sa-redirect-loop"
+    assert "重定向" in d.summary
+    assert "redirects" not in d.summary
+
+
 def test_healthy_edge_with_failing_origin_keeps_fault_none(kb: KnowledgeBase) -> None:
     d = run(
         kb,

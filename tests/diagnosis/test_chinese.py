@@ -16,6 +16,7 @@ from tests.test_diagnosis import (
     EDGE_IP,
     HOST,
     ORIGIN_IP,
+    URL,
     answer,
     dns_ok,
     edge,
@@ -133,6 +134,7 @@ PATHS: list[tuple[str, ProbeResult, ProbeResult | None, int | None]] = [
     ("healthy", edge(200, headers={"eo-cache-status": "HIT"}), None, None),
     ("redirect", edge(301, headers={"location": "https://example.com/new"}), None, None),
     ("redirect-bare", edge(302), None, None),
+    ("redirect-loop", edge(301, headers={"location": URL}), None, None),
     ("healthy-origin-down", edge(200), failing("connect:refused", target=ORIGIN_IP), None),
     (
         "healthy-provider",

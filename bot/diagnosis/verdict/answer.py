@@ -4,6 +4,7 @@ error names, statuses passed through, healthy answers)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from bot.diagnosis import origin as compare
 from bot.diagnosis.knowledge import (
@@ -275,10 +276,69 @@ def _function_error(ctx: Context) -> Finding:
     )
 
 
+_REDIRECT_LOOP_ENTRY = "sa-redirect-loop"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def redirects_to_itself(url: str, location: str) -> bool:
+    """Whether ``location`` (absolute or relative to ``url``) names ``url`` again.
+
+    Scheme and host compare without case, a default port equals no port, an empty path is ``/``,
+    the fragment is ignored (it never reaches the server). A redirect back to the same URL is a
+    loop whatever the origin meant: the browser asks the same question and gets the same answer.
+    """
+    try:
+        asked = _comparable(urlsplit(url))
+        target = _comparable(urlsplit(urljoin(url, location.strip())))
+    except ValueError:  # a malformed Location or port: not provably the same URL
+        return False
+    return asked is not None and asked == target
+
+
+def _comparable(parts: SplitResult) -> tuple[str, str, int | None, str, str] | None:
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    port = parts.port or _DEFAULT_PORTS[scheme]
+    return scheme, host, port, parts.path or "/", parts.query
+
+
+def _redirect_loop(ctx: Context, where: str) -> Finding:
+    edge, say = ctx.edge, ctx.say
+    code = status(edge)
+    entry = ctx.kb.get(_REDIRECT_LOOP_ENTRY) or entry_for_code(ctx.kb, code)
+    finding = Finding(
+        code=code,
+        entry=entry,
+        # Through EdgeOne the usual cause is a pair of settings that disagree (EdgeOne pulling
+        # over HTTP, the origin forcing HTTPS): the one to change is most often EdgeOne's origin
+        # protocol. Without EdgeOne in the path the server loops on its own.
+        fault="edge" if ctx.marked() else "origin",
+        summary=say._(
+            "{who} redirects the request to the very URL that was asked for ({status} to"
+            " {location}): a browser follows it until it gives up with too many redirects.",
+            who=who_answered(ctx),
+            status=code,
+            location=quote(where),
+        ),
+        evidence=[
+            answer_line(edge, who_answered(ctx), say),
+            f"Location: {quote(where)}",
+            *marker_lines(edge, say),
+        ],
+    )
+    finding.evidence += compare.context_lines(ctx.report.origin, say)
+    return finding
+
+
 def _healthy(ctx: Context) -> Finding:
     edge, origin, say = ctx.edge, ctx.report.origin, ctx.say
     code = status(edge)
     who = who_answered(ctx)
+    location = edge.http.headers.get("location", "")
+    if 300 <= code < 400 and location and redirects_to_itself(edge.url, location):
+        return _redirect_loop(ctx, location)
     if 300 <= code < 400:
         where = edge.http.headers.get("location")
         if where:
