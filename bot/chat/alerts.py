@@ -275,7 +275,10 @@ def find_alert(text: str, kb: KnowledgeBase) -> Alert | None:
 
     names_by_upper = {n: e for e in kb.entries for n in e.names}
     name = _find_name(scan, names_by_upper)
-    code = _find_code(scan, {c for e in kb.entries for c in e.codes}, names_by_upper)
+    # Only error statuses: a 3xx in a message (the redirect-loop entry lists them) is a normal
+    # answer far more often than an outage report.
+    errors = {c for e in kb.entries for c in e.codes if c >= 400}
+    code = _find_code(scan, errors, names_by_upper)
     if code is None and name is None:
         return None
 
