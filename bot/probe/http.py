@@ -113,9 +113,13 @@ class Recorder:
         return None
 
     def since(self, phase: str) -> float | None:
-        """Milliseconds from the start of ``phase`` until now (a phase cut short)."""
+        """Milliseconds from the start of ``phase`` until the exchange ended (a phase cut short).
+
+        Up to ``finished`` when it is set, the instant the total also ends at: "now" is a little
+        later, and a segment must never outlast the total it is part of."""
         start = self.started.get(phase)
-        return round((time.perf_counter() - start) * 1000, 2) if start is not None else None
+        end = self.finished if self.finished is not None else time.perf_counter()
+        return round((end - start) * 1000, 2) if start is not None else None
 
     def current(self) -> str | None:
         """The phase that started last and has not completed."""

@@ -14,6 +14,8 @@ from tests.servers import DNSServer, HTTPServer, Records, SilentServer
 
 # A progress callback that takes this long must not show up in any timing.
 SLOW_DISPLAY = 0.4
+# Each of the five segments and the total are rounded to 0.01 ms on their own.
+ROUNDING = 0.03
 
 
 def unaccounted(result: ProbeResult) -> float:
@@ -35,7 +37,7 @@ async def test_a_slow_progress_display_is_not_counted() -> None:
         )
     assert seen == ["dns", "connect", "http"]  # every phase told, in order, before the return
     gap = unaccounted(report.edge)
-    assert 0 <= gap < SLOW_DISPLAY * 1000
+    assert -ROUNDING <= gap < SLOW_DISPLAY * 1000
 
 
 async def test_the_wait_for_a_response_that_never_came_is_a_segment() -> None:
@@ -45,7 +47,7 @@ async def test_the_wait_for_a_response_that_never_came_is_a_segment() -> None:
     assert edge.http.status == "timeout"
     assert edge.timings.server_ms is not None
     assert edge.timings.server_ms >= 500  # the read timeout
-    assert 0 <= unaccounted(edge) < edge.timings.server_ms
+    assert -ROUNDING <= unaccounted(edge) < edge.timings.server_ms
 
 
 async def test_a_probe_cut_by_the_deadline_keeps_the_time_of_the_cut_phase() -> None:
@@ -56,7 +58,7 @@ async def test_a_probe_cut_by_the_deadline_keeps_the_time_of_the_cut_phase() -> 
     edge = report.edge
     assert edge.deadline_hit
     assert edge.timings.server_ms is not None
-    assert 0 <= unaccounted(edge) < edge.timings.server_ms
+    assert -ROUNDING <= unaccounted(edge) < edge.timings.server_ms
 
 
 async def test_the_edge_total_leaves_out_the_wait_for_the_origins_lookup() -> None:
