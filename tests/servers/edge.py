@@ -29,7 +29,8 @@ import ipaddress
 import random
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -128,6 +129,8 @@ class EdgeOutcome:
     origin: tuple[str, int] | None = None
     #: Status the origin answered (pass-through only).
     origin_status: int | None = None
+    #: When the edge finished with the request (what EdgeOne's log line is stamped with).
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class _OriginFailure(Exception):

@@ -62,14 +62,13 @@ class EdgeLogs(list[dict[str, Any]]):
         self.origin_status = origin_status
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        now = datetime.now(UTC)
         lines = []
         for outcome in self.edge.outcomes:
             origin = self.origin_status if self.origin_status is not None else outcome.origin_status
             lines.append(
                 log_line(
                     outcome.uuid,
-                    at=now,
+                    at=outcome.at,  # stamped when served: a query a second later still finds it
                     edge_status=outcome.status,
                     origin_status=-1 if origin is None else origin,
                     edge_ip="127.0.0.1",
