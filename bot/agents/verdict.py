@@ -248,6 +248,12 @@ def _reading(
     if pattern == "slow_in_some":
         return _slow_reading(slow, ok, seen, language)
     failed = [rows[r] for r in failing]
+    if pattern == "fails_everywhere" and len(failed) == 1 and len(rows) > 1:
+        # One failing result and silence elsewhere is not a pattern across regions.
+        return _(
+            "It fails in {region} ({failure}), the only region that gave a result: with nothing"
+            " to compare it with, this does not tell a regional path from the origin."
+        ).format(region=failed[0].region, failure=_failure_words(failed[0], language))
     if pattern == "fails_everywhere":
         return _everywhere_reading(failed, language)
     return _some_reading(failed, ok, slow, language)

@@ -73,6 +73,7 @@ _HEADLINE: dict[Pattern, str] = {
     "no_data": N_("No region answered"),
 }
 _REFUSED = N_("Refused in every region")
+_ONLY_ONE_FAILS = N_("Fails in the only region that answered")
 _EMOJI: dict[Pattern, str] = {
     "all_ok": "✅",
     "fails_everywhere": "🔴",
@@ -115,6 +116,8 @@ def headline(verdict: RegionalVerdict, language: Language = "en") -> str:
         "slow_in_some": verdict.slow,
     }.get(verdict.pattern, ())
     head = _(_HEADLINE[verdict.pattern])
+    if verdict.pattern == "fails_everywhere" and len(verdict.failing) == 1 and verdict.no_data:
+        head, regions = _(_ONLY_ONE_FAILS), verdict.failing
     if not regions:
         return head
     return _("{headline}: {regions}").format(headline=head, regions=_(", ").join(regions))

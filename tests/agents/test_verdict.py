@@ -25,6 +25,7 @@ from bot.probe.models import (
     Timings,
     TLSResult,
 )
+from bot.render.regions import headline
 
 
 def report(
@@ -213,6 +214,20 @@ def test_read_run_diagnoses_each_region(kb: KnowledgeBase) -> None:
     assert diagnoses["fra"].code == 524
     assert verdict.pattern == "fails_everywhere"  # the only region with data fails
     assert verdict.no_data == ("sin",)
+    # ...which is said as it is, not as a pattern across regions.
+    assert verdict.reading.startswith("It fails in fra (524, EdgeOne 524), the only region")
+    assert "every region" not in verdict.reading
+    assert verdict.reading.endswith("No result from sin.")
+    assert headline(verdict) == "Fails in the only region that answered: fra"
+    assert headline(read_run(run, kb, language="zh")[0], "zh") == "唯一有结果的地区失败：fra"
+
+
+def test_two_failing_regions_and_a_silent_one_still_fail_everywhere(kb: KnowledgeBase) -> None:
+    verdict = read_regions(
+        seen(kb, fra=report(status=522), sin=report(status=522)), {"iad": "no agent"}
+    )
+    assert "fails the same way in every region" in verdict.reading
+    assert headline(verdict) == "Fails in every region"
 
 
 def _v(kb: KnowledgeBase, **reports: ProbeReport) -> RegionalVerdict:
