@@ -543,6 +543,33 @@ def test_redirect_mentions_location(kb: KnowledgeBase) -> None:
     d = run(kb, edge(301, headers={"location": "https://example.com/new"}))
     assert d.fault == "none"
     assert "redirect: 301 to https://example.com/new" in d.summary
+    # Not followed (it could lead anywhere): the next URL is named for a probe of its own.
+    assert any(
+        "probe https://example.com/new to see where it leads" in step for step in d.next_steps
+    )
+
+
+@pytest.mark.parametrize(
+    ("location", "named"),
+    [
+        ("/login?next=%2F", "https://www.example.com/login?next=%2F"),
+        ("//cdn.example.com/x", "https://cdn.example.com/x"),
+        ("ftp://files.example.com/", None),
+        ("javascript:alert(1)", None),
+        ("https://[::1/x", None),
+        ("https://www.example.com:99999/", None),
+    ],
+)
+def test_redirect_step_names_only_a_web_url(
+    kb: KnowledgeBase, location: str, named: str | None
+) -> None:
+    d = run(kb, edge(302, headers={"location": location}))
+    steps = [s for s in d.next_steps if "does not follow redirects" in s]
+    if named is None:
+        assert steps == []
+    else:
+        assert len(steps) == 1
+        assert f"probe {named} " in steps[0]
 
 
 @pytest.mark.parametrize(

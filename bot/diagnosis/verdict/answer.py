@@ -304,6 +304,17 @@ def _comparable(parts: SplitResult) -> tuple[str, str, int | None, str, str] | N
     return scheme, host, port, parts.path or "/", parts.query
 
 
+def _web_target(url: str, location: str) -> str | None:
+    """The absolute http(s) URL a Location leads to, or None (another scheme, malformed)."""
+    try:
+        target = urljoin(url, location.strip())
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return None
+    return target if parts.scheme.lower() in _DEFAULT_PORTS and parts.hostname else None
+
+
 def _redirect_loop(ctx: Context, where: str) -> Finding:
     edge, say = ctx.edge, ctx.say
     code = status(edge)
@@ -337,17 +348,28 @@ def _healthy(ctx: Context) -> Finding:
     code = status(edge)
     who = who_answered(ctx)
     location = edge.http.headers.get("location", "")
+    steps: list[str] = []
     if 300 <= code < 400 and location and redirects_to_itself(edge.url, location):
         return _redirect_loop(ctx, location)
     if 300 <= code < 400:
-        where = edge.http.headers.get("location")
-        if where:
+        if location:
             summary = say._(
                 "{who} answers with a redirect: {status} to {location}.",
                 who=who,
                 status=code,
-                location=quote(where),
+                location=quote(location),
             )
+            if (target := _web_target(edge.url, location)) is not None:
+                # The probe never follows a redirect (it could lead anywhere); a loop through two
+                # URLs (http and https, www and the bare name) shows only from the next one.
+                steps.append(
+                    say._(
+                        "The probe does not follow redirects: probe {location} to see where it"
+                        " leads; if browsers say there are too many redirects, a redirect from"
+                        " there back to this URL is the loop.",
+                        location=quote(target),
+                    )
+                )
         else:
             summary = say._("{who} answers with a redirect: {status}.", who=who, status=code)
     else:
@@ -363,6 +385,7 @@ def _healthy(ctx: Context) -> Finding:
         fault="none",
         summary=summary,
         evidence=[answer_line(edge, who, say), *marker_lines(edge, say)],
+        steps=steps,
         healthy=True,
     )
     if cache := edge.http.headers.get("eo-cache-status"):
