@@ -7,9 +7,14 @@ redirect, and points at the knowledge entry about redirect loops.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.diagnosis import diagnose
+from bot.diagnosis.verdict.answer import redirects_to_itself
 from bot.knowledge import KnowledgeBase
 from bot.probe.runner import ProbeSettings, probe
 from bot.probe.safety import ProbePolicy
@@ -41,3 +46,24 @@ async def test_probe_of_a_self_redirect_is_a_loop(
         assert any("curl -sIL" in step for step in d.next_steps)
     else:
         assert (d.code, d.kb_id, d.fault) == (None, None, "none")
+
+
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.builds(
+            lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+            st.sampled_from(["http", "https", "HTTPS", "ftp", ""]),
+            st.text(max_size=40),
+            st.text(max_size=60),
+        ),
+    )
+)
+def test_any_location_is_read_without_raising(location: str) -> None:
+    # A Location is whatever the probed server sent: never an exception, and only a URL that
+    # names the probed one again is a loop.
+    url = "https://www.example.com/app/"
+    loop = redirects_to_itself(url, location)
+    assert isinstance(loop, bool)
+    if loop:
+        assert urlsplit(urljoin(url, location.strip())).path in ("/app/", "")
