@@ -14,7 +14,6 @@ kept in memory only: on another replica the end replaces it with a one-line "end
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import replace
@@ -26,7 +25,7 @@ from bot.chat.regional_replies import RegionalNews, RegionalOutcome
 from bot.chat.services import Services
 from bot.chat.surface import Surface
 from bot.chat.watches import Watch, WatchBook
-from bot.chat.watching import WatchLoop, _quietly, _Stopped
+from bot.chat.watching import WatchLoop, _quietly
 from bot.i18n.catalogue import texts
 from bot.state.base import Slot
 
@@ -102,35 +101,13 @@ class RegionalWatchLoop(WatchLoop):
     async def _round(self) -> bool:
         """One wait and one probe from every region; True when the watch is over."""
         w = self.watch
-        left = w.time_left()
-        if left <= 0:
-            await self._end("expired")
-            return True
-        await self._sleep(min(max(w.next_at - time.time(), 0.0), left))
-        if w.time_left() <= 0:
-            await self._end("expired")
-            return True
-        w.next_at = time.time() + w.interval
-        slot = await self.services.cap.take_for_watch()
-        if slot is None:
-            log.info("watch %s skips a round: no probe slot free for watches", w.id)
-            return False
-        with slot:
-            if await self.services.rate.acquire(w.user) is not None:
-                log.info("watch %s skips a round: its owner has used their probe budget", w.id)
-                return False
-            try:
-                result: RegionalOutcome | Exception = await self._interruptible(
-                    observe_regions(
-                        self.services, w.request, previous=w.states or {}, watch=self.info()
-                    )
-                )
-            except (_Stopped, asyncio.CancelledError):
-                raise
-            except Exception as exc:
-                result = exc
-        # The slot is back: telling the thread needs none.
-        w.next_at = time.time() + w.interval
+        result = await self._probe_round(
+            lambda: observe_regions(
+                self.services, w.request, previous=w.states or {}, watch=self.info()
+            )
+        )
+        if isinstance(result, bool):
+            return result
         if isinstance(result, Exception):
             return await self._failed(result)
         outcome = result

@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
@@ -183,6 +183,34 @@ class WatchLoop:
     async def _round(self) -> bool:
         """One wait and one probe; True when the watch is over."""
         w = self.watch
+        result = await self._probe_round(
+            lambda: observe(self.services, w.request, previous=w.last, watch=self.info())
+        )
+        if isinstance(result, bool):
+            return result
+        if isinstance(result, Exception):
+            return await self._failed(result)
+        outcome = result
+        w.errors = 0
+        w.probes += 1
+        w.last = outcome.snapshot
+        await remember(self.services, w.user, outcome, w.channel, w.thread)
+        change = outcome.change
+        if change is not None and change.recovered:
+            await self._end("recovered", outcome=outcome)
+            return True
+        await self._commit()
+        if change is not None and change.changed:
+            await self._tell("changed", outcome=outcome)
+        return False
+
+    async def _probe_round(self, observing: Callable[[], Awaitable[T]]) -> T | Exception | bool:
+        """Wait for the next round, take a watch slot and the owner's budget, then observe.
+
+        True when the watch is over (its time is up), False when the round is skipped (no slot,
+        no budget), else what ``observing()`` gave or raised. Shared by every kind of watch.
+        """
+        w = self.watch
         left = w.time_left()
         if left <= 0:
             await self._end("expired")
@@ -202,30 +230,14 @@ class WatchLoop:
                 log.info("watch %s skips a round: its owner has used their probe budget", w.id)
                 return False
             try:
-                result: ProbeOutcome | Exception = await self._interruptible(
-                    observe(self.services, w.request, previous=w.last, watch=self.info())
-                )
+                result: T | Exception = await self._interruptible(observing())
             except (_Stopped, asyncio.CancelledError):
                 raise
             except Exception as exc:
                 result = exc
         # The slot is back: telling the thread needs none.
         w.next_at = time.time() + w.interval
-        if isinstance(result, Exception):
-            return await self._failed(result)
-        outcome = result
-        w.errors = 0
-        w.probes += 1
-        w.last = outcome.snapshot
-        await remember(self.services, w.user, outcome, w.channel, w.thread)
-        change = outcome.change
-        if change is not None and change.recovered:
-            await self._end("recovered", outcome=outcome)
-            return True
-        await self._commit()
-        if change is not None and change.changed:
-            await self._tell("changed", outcome=outcome)
-        return False
+        return result
 
     async def _failed(self, exc: Exception) -> bool:
         """A round whose probe raised: True when the watch gives up."""
