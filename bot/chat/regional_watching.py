@@ -69,13 +69,9 @@ class RegionalWatchLoop(WatchLoop):
     async def _first(self) -> bool:
         w = self.watch
         assert w.first_ref is not None
-        slot = self._first_slot
-        if slot is None:  # taken over before its first probe: a round's slot
-            slot = await self.services.cap.take_for_watch()
-            if slot is None:
-                log.info("watch %s waits for a probe slot for its first probe", w.id)
-                await self._sleep(min(w.interval, max(w.time_left(), 0.0)))
-                return False
+        slot = await self._first_probe_slot()
+        if slot is None:
+            return False
         with slot:
             outcome = await self._interruptible(
                 observe_regions(self.services, w.request, watch=self.info())

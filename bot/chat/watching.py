@@ -132,13 +132,9 @@ class WatchLoop:
     async def _first(self) -> bool:
         w = self.watch
         assert w.first_ref is not None
-        slot = self._first_slot
-        if slot is None:  # taken over before its first probe: a round's slot
-            slot = await self.services.cap.take_for_watch()
-            if slot is None:
-                log.info("watch %s waits for a probe slot for its first probe", w.id)
-                await self._sleep(min(w.interval, max(w.time_left(), 0.0)))
-                return False
+        slot = await self._first_probe_slot()
+        if slot is None:
+            return False
         with slot:
             try:
                 outcome = await self._interruptible(
@@ -203,6 +199,18 @@ class WatchLoop:
         if change is not None and change.changed:
             await self._tell("changed", outcome=outcome)
         return False
+
+    async def _first_probe_slot(self) -> Slot | None:
+        """The slot for the first probe: the one taken with the watch, or (for a watch taken over
+        before its first probe) a round's slot; None after a wait when none is free."""
+        if self._first_slot is not None:
+            return self._first_slot
+        slot = await self.services.cap.take_for_watch()
+        if slot is None:
+            w = self.watch
+            log.info("watch %s waits for a probe slot for its first probe", w.id)
+            await self._sleep(min(w.interval, max(w.time_left(), 0.0)))
+        return slot
 
     async def _probe_round(self, observing: Callable[[], Awaitable[T]]) -> T | Exception | bool:
         """Wait for the next round, take a watch slot and the owner's budget, then observe.
