@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -19,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import buttons
 from bot.chat.conversation import Conversation
-from bot.chat.replies import Notice
+from bot.chat.replies import Notice, ProbeRequest
 from bot.chat.surface import Turn
 from bot.i18n.catalogue import N_, texts
 from bot.i18n.language import Language
@@ -44,6 +45,7 @@ from bot.render.blocks import (
 from bot.slack.services import later, respond, response_url_of, send_to_response_url
 
 log = logging.getLogger(__name__)
+S = TypeVar("S")  # what a button carries besides the request
 
 PICK_PATTERN = re.compile(rf"^{PICK}:\d+$")
 _UNREADABLE = N_(
@@ -81,28 +83,10 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
 
     @app.view(COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
-        view = body.get("view") or {}
-        try:
-            meta = json.loads(str(view.get("private_metadata", "")))
-            request, previous = buttons.decode(str(meta["v"]))
-            channel, thread = str(meta["ch"]), meta.get("th")
-        except (ValueError, KeyError, TypeError):
-            unreadable = texts(_fallback_language(conversation))(_UNREADABLE)
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: unreadable})
-            return
-        origin, problem = parse_origin(_input_value(view), request.language)
-        if origin is None:
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
-            return
-        await ack()
-        turn = Turn(
-            text="",
-            user=str((body.get("user") or {}).get("id", "")),
-            channel=channel,
-            thread=str(thread) if thread else None,
-            kind="action",
-        )
-        later(tasks, conversation.compare(turn, request, origin, previous), name="compare")
+        submitted = await read_compare_submission(ack, body, conversation, buttons.decode)
+        if submitted is not None:
+            turn, request, previous, origin = submitted
+            later(tasks, conversation.compare(turn, request, origin, previous), name="compare")
 
     @app.action(SHARE_PROBE)
     async def on_share_probe(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -115,6 +99,39 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
         await ack()
         value = str(action.get("value", ""))[:64]
         later(tasks, conversation.cancel_watch(action_turn(body), value), name="cancel a watch")
+
+
+async def read_compare_submission(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    conversation: Conversation,
+    decode: Callable[[str], tuple[ProbeRequest, S]],
+) -> tuple[Turn, ProbeRequest, S, str] | None:
+    """Acknowledge a "Compare with origin" modal (local or regional, told apart by ``decode``):
+    an unreadable form or a bad origin is answered inside the modal (None); else the turn, the
+    request and what the button carried, and the origin."""
+    view = body.get("view") or {}
+    try:
+        meta = json.loads(str(view.get("private_metadata", "")))
+        request, previous = decode(str(meta["v"]))
+        channel, thread = str(meta["ch"]), meta.get("th")
+    except (ValueError, KeyError, TypeError):
+        unreadable = texts(_fallback_language(conversation))(_UNREADABLE)
+        await ack(response_action="errors", errors={ORIGIN_BLOCK: unreadable})
+        return None
+    origin, problem = parse_origin(_input_value(view), request.language)
+    if origin is None:
+        await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
+        return None
+    await ack()
+    turn = Turn(
+        text="",
+        user=str((body.get("user") or {}).get("id", "")),
+        channel=channel,
+        thread=str(thread) if thread else None,
+        kind="action",
+    )
+    return turn, request, previous, origin
 
 
 async def _probe_again(conversation: Conversation, body: dict[str, Any], value: str) -> None:

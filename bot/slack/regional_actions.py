@@ -20,10 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat import buttons, regional_buttons
 from bot.chat.conversation import Conversation
 from bot.chat.replies import Notice
-from bot.chat.surface import Turn
 from bot.i18n.catalogue import texts
-from bot.intent import parse_origin
-from bot.render.blocks import ORIGIN_BLOCK, compare_modal
+from bot.render.blocks import compare_modal
 from bot.render.regions import (
     REGIONS_AGAIN,
     REGIONS_COMPARE,
@@ -31,11 +29,9 @@ from bot.render.regions import (
     REGIONS_SHARE,
 )
 from bot.slack.actions import (
-    _UNREADABLE,
-    _fallback_language,
-    _input_value,
     _unreadable,
     action_turn,
+    read_compare_submission,
 )
 from bot.slack.services import later
 
@@ -98,29 +94,12 @@ def register(app: AsyncApp, conversation: Conversation) -> None:
 
     @app.view(REGIONS_COMPARE_MODAL)
     async def on_compare_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
-        view = body.get("view") or {}
-        try:
-            meta = json.loads(str(view.get("private_metadata", "")))
-            request, states = regional_buttons.decode(str(meta["v"]))
-            channel, thread = str(meta["ch"]), meta.get("th")
-        except (ValueError, KeyError, TypeError):
-            unreadable = texts(_fallback_language(conversation))(_UNREADABLE)
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: unreadable})
+        submitted = await read_compare_submission(ack, body, conversation, regional_buttons.decode)
+        if submitted is None:
             return
-        origin, problem = parse_origin(_input_value(view), request.language)
-        if origin is None:
-            await ack(response_action="errors", errors={ORIGIN_BLOCK: problem})
-            return
-        await ack()
+        turn, request, states, origin = submitted
 
         async def rest() -> None:
-            turn = Turn(
-                text="",
-                user=str((body.get("user") or {}).get("id", "")),
-                channel=channel,
-                thread=str(thread) if thread else None,
-                kind="action",
-            )
             configured = await regional.configured(turn, request)
             if not await regional.compare(turn, configured, origin, states):
                 await conversation.compare(turn, configured, origin, None)
